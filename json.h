@@ -1,0 +1,29 @@
+/*
+ * json.h - the client command parser: one JSON text (RFC 8259) in, one
+ * command out.  No allocation, no recursion deeper than JSON_MAX_DEPTH.
+ */
+#ifndef LETTERD_JSON_H
+#define LETTERD_JSON_H
+
+#include <stddef.h>
+
+#define JSON_MAX_DEPTH 32
+
+enum json_action { JSON_SUBSCRIBE = 1, JSON_UNSUBSCRIBE = 2 };
+
+struct json_command {
+	int action;    /* enum json_action */
+	char letter;   /* 'A'..'Z' */
+};
+
+/* Parses s[0..n) (already known to be valid UTF-8; not NUL-terminated).
+ * Returns 0 and fills *cmd, or returns -1, leaves *cmd alone and points *why
+ * at a short static reason that needs no JSON escaping.  The reasons, in the
+ * order they are checked: "invalid JSON" (or "nesting too deep" beyond
+ * JSON_MAX_DEPTH levels, the command object being level 1), "expected a JSON
+ * object", "missing action", "action must be subscribe or unsubscribe",
+ * "missing letter", "letter must be one of A-Z". */
+int json_command(const char *s, size_t n, struct json_command *cmd,
+                 const char **why);
+
+#endif

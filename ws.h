@@ -1,0 +1,78 @@
+/*
+ * ws.h - RFC 6455 for the server side: the accept key, the frames we send
+ * and an incremental parser for the frames clients send.
+ */
+#ifndef LETTERD_WS_H
+#define LETTERD_WS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define WS_ACCEPT_LEN  28     /* base64 of a SHA-1 */
+#define WS_HEADER_MAX  10     /* server frame header: no mask */
+#define WS_CONTROL_MAX 125    /* RFC 6455 5.5 */
+
+enum ws_op {
+	WS_OP_CONT = 0x0, WS_OP_TEXT = 0x1, WS_OP_BINARY = 0x2,
+	WS_OP_CLOSE = 0x8, WS_OP_PING = 0x9, WS_OP_PONG = 0xA
+};
+
+/* Close codes we send (RFC 6455 7.4.1). */
+enum ws_code {
+	WS_NORMAL = 1000, WS_GOING_AWAY = 1001, WS_PROTOCOL_ERROR = 1002,
+	WS_UNSUPPORTED = 1003, WS_INVALID_DATA = 1007, WS_TOO_BIG = 1009,
+	WS_INTERNAL = 1011
+};
+
+/* Checks the client's Sec-WebSocket-Key (24 base64 characters that decode
+ * to 16 bytes, RFC 6455 4.1) and writes the Sec-WebSocket-Accept value and
+ * a NUL to out (RFC 6455 4.2.2).  Returns 0, or -1 for an invalid key. */
+int ws_accept(const char *key, size_t n, char out[WS_ACCEPT_LEN + 1]);
+
+/* Writes the header of a final, unmasked frame; returns its length. */
+size_t ws_header(uint8_t *out, int opcode, uint64_t len);
+
+/* What ws_feed found. */
+enum ws_event { WS_NONE, WS_TEXT, WS_PING, WS_PONG, WS_CLOSE, WS_FAIL };
+
+struct ws_ev {
+	int type;            /* enum ws_event */
+	const uint8_t *data; /* message, ping/pong payload or close reason */
+	size_t len;
+	int code;            /* WS_CLOSE: the code to echo; WS_FAIL: to send */
+};
+
+/* The parser's state between reads.  A frame header is gathered in hdr; a
+ * payload that is not complete within one read is copied into msg (data)
+ * or ctl (control), allocated only while such a frame is pending, so an
+ * idle connection holds no buffer. */
+struct ws_rx {
+	uint8_t hdr[14];     /* 2 + 8 (length) + 4 (mask) */
+	uint8_t hdr_len;     /* bytes of hdr gathered */
+	uint8_t hdr_need;    /* bytes the header needs, known after 2 */
+	uint8_t in_payload;  /* header done, reading the payload */
+	uint8_t op, fin;
+	uint8_t msg_open;    /* a fragmented text message is under way */
+	uint8_t release;     /* the last event's buffer may be freed */
+	uint8_t mask[4];
+	uint64_t flen;       /* this frame's payload length */
+	uint64_t left;       /* payload bytes still to come */
+	uint32_t utf8;       /* validator state of the current message */
+	size_t msg_len, msg_cap, ctl_len;
+	uint8_t *msg;
+	uint8_t *ctl;
+};
+
+void ws_rx_init(struct ws_rx *rx);
+void ws_rx_free(struct ws_rx *rx);
+
+/* Consumes client bytes from buf (which it unmasks in place) until one
+ * event is complete or buf is used up.  Returns the bytes consumed and
+ * fills *ev; ev->type is WS_NONE if buf ended inside a frame.  ev->data
+ * stays valid until the next call.  After WS_CLOSE or WS_FAIL the caller
+ * stops feeding.  Text messages longer than max_msg fail with 1009, judged
+ * from the frame header. */
+size_t ws_feed(struct ws_rx *rx, uint8_t *buf, size_t len, size_t max_msg,
+               struct ws_ev *ev);
+
+#endif
