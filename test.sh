@@ -1,0 +1,120 @@
+#!/bin/sh
+# test.sh - letterd's whole test suite: unit tests, the integration suite
+# against the real binary (plain, under ASan+UBSan, and on the poll()
+# backend), a valgrind leak run, and interop with Debian's python3-websockets.
+#
+# The core needs only sh, make and cc.  Suites that need an outside client
+# print "SKIP: ..." when it is absent; with CI=true a SKIP counts as a
+# failure.  The last line is "N passed, M failed"; the exit status is
+# non-zero on any failure.
+set -u
+cd "$(dirname "$0")" || exit 1
+
+CC=${CC:-cc}
+CI=${CI:-}
+WFLAGS="-std=c99 -Wall -Wextra -pedantic"
+DEFS="-D_XOPEN_SOURCE=700 -I. -Itests"
+SAN="-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer"
+SRC="main.c loop.c http.c ws.c state.c json.c sha1.c base64.c utf8.c page.c"
+B=build/test
+passed=0
+failed=0
+
+mkdir -p "$B"
+
+# Adds the "N passed, M failed" lines of a program's log to the totals; a program that
+# printed no such line, or exited non-zero, counts one failure more.
+tally() {
+	name=$1 log=$2 rc=$3
+	counts=$(awk '/^[0-9]+ passed, [0-9]+ failed/ { p += $1; f += $3; n++ }
+	    END { if (n) print p, f }' "$log")
+	p=${counts% *}
+	f=${counts#* }
+	[ -n "$counts" ] || { p=0; f=0; }
+	passed=$((passed + p))
+	failed=$((failed + f))
+	if [ -z "$counts" ] || { [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; }; then
+		failed=$((failed + 1))
+		echo "FAIL: $name (exit $rc, see $log)"
+		tail -n 20 "$log"
+	elif [ "$f" -ne 0 ]; then
+		echo "FAIL: $name: $p passed, $f failed"
+		grep -E 'FAIL' "$log" | head -n 30
+	else
+		echo "ok:   $name: $p passed"
+	fi
+}
+
+# run NAME CMD...: runs a test program and tallies it.
+run() {
+	name=$1
+	shift
+	log="$B/$(echo "$name" | tr ' /' '__').log"
+	"$@" >"$log" 2>&1
+	tally "$name" "$log" $?
+}
+
+skip() {
+	echo "SKIP: $1"
+	if [ "$CI" = true ]; then
+		echo "FAIL: a SKIP is a failure under CI=true"
+		failed=$((failed + 1))
+	fi
+}
+
+build() {
+	out=$1
+	shift
+	if ! "$CC" "$@" >"$B/build.log" 2>&1 || grep -q 'warning:' "$B/build.log"; then
+		echo "FAIL: build of $out"
+		cat "$B/build.log"
+		failed=$((failed + 1))
+		return 1
+	fi
+	passed=$((passed + 1))
+}
+
+# --- builds ------------------------------------------------------------------
+if ! make >"$B/make.log" 2>&1; then
+	cat "$B/make.log"
+	echo "0 passed, 1 failed"
+	exit 1
+fi
+build letterd-asan $WFLAGS -O1 -g $SAN $DEFS -DLETTERD_POLL=0 -o "$B/letterd-asan" $SRC
+build letterd-poll $WFLAGS -O2 $DEFS -DLETTERD_POLL=1 -o "$B/letterd-poll" $SRC
+build itest $WFLAGS -O2 -g $DEFS -o tests/itest tests/itest.c tests/wsc.c sha1.c base64.c
+
+# --- unit tests: published vectors, tables, every split ----------------------
+for t in codec:"sha1.c base64.c utf8.c" json:"json.c" http:"http.c" \
+    ws:"ws.c utf8.c sha1.c base64.c"; do
+	name=${t%%:*}
+	srcs=${t#*:}
+	[ -f "tests/unit_$name.c" ] || continue
+	build "unit_$name" $WFLAGS -O1 -g $SAN $DEFS -o "$B/unit_$name" \
+	    "tests/unit_$name.c" $srcs &&
+	    run "unit $name (asan+ubsan)" "$B/unit_$name"
+done
+
+# --- integration: the real binary, three builds --------------------------------
+run "integration (epoll)" tests/integration.sh ./letterd
+[ -x "$B/letterd-asan" ] &&
+    ASAN_OPTIONS=detect_leaks=1 run "integration (asan+ubsan)" tests/integration.sh "$B/letterd-asan"
+[ -x "$B/letterd-poll" ] && run "integration (poll)" tests/integration.sh "$B/letterd-poll"
+
+# --- valgrind: 100 clients churn, no error and no leak ------------------------
+if command -v valgrind >/dev/null 2>&1; then
+	run "valgrind churn" tests/valgrind.sh ./letterd
+else
+	skip "valgrind churn: valgrind not installed"
+fi
+
+# --- interop: Debian's python3-websockets -------------------------------------
+PY=/usr/bin/python3
+if [ -x "$PY" ] && "$PY" -c 'import websockets' 2>/dev/null; then
+	run "interop python3-websockets" tests/interop.sh "$PY" ./letterd
+else
+	skip "interop: Debian's python3-websockets is not installed (apt-get install python3-websockets)"
+fi
+
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]
