@@ -64,7 +64,8 @@ static long opt_ping = DEFAULT_PING_SECS;
 static long opt_max_msg = DEFAULT_MAX_MSG;
 static long opt_clients;                 /* 0: no limit */
 static int opt_verbose;
-static char opt_root[PATH_MAX];          /* resolved -r DIR, "" if none */
+static int opt_static;                   /* -r given */
+static char opt_root[PATH_MAX];          /* resolved -r DIR, no trailing '/' */
 static size_t opt_root_len;
 
 /* ---- Connections ------------------------------------------------------ */
@@ -478,7 +479,7 @@ http_static(struct conn *c, const struct http_req *r)
 	size_t n;
 	int fd;
 
-	if (!opt_root_len ||
+	if (!opt_static ||
 	    http_static_name(r->path + 8, r->path_len - 8, rel, sizeof(rel)) < 0 ||
 	    snprintf(full, sizeof(full), "%s/%s", opt_root, rel) >= (int)sizeof(full) ||
 	    !realpath(full, real) || strncmp(real, opt_root, opt_root_len) ||
@@ -997,10 +998,11 @@ options(int argc, char **argv)
 				usage(stderr);
 				exit(2);
 			}
+			/* "/" becomes "", so that "root + '/' + name" works */
+			if (!strcmp(opt_root, "/"))
+				opt_root[0] = '\0';
 			opt_root_len = strlen(opt_root);
-			/* the root itself is "/": every path is under it */
-			if (opt_root_len == 1)
-				opt_root_len = 0, opt_root[0] = '\0', opt_root_len = 0;
+			opt_static = 1;
 			break;
 		case 'v': opt_verbose = 1; break;
 		case 'h': usage(stdout); exit(0);
