@@ -96,6 +96,7 @@ for t in codec:"sha1.c base64.c utf8.c" json:"json.c" http:"http.c" \
 done
 
 # --- integration: the real binary, three builds --------------------------------
+run "command line" tests/cli.sh ./letterd
 run "integration (epoll)" tests/integration.sh ./letterd
 [ -x "$B/letterd-asan" ] &&
     ASAN_OPTIONS=detect_leaks=1 run "integration (asan+ubsan)" tests/integration.sh "$B/letterd-asan"
