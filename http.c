@@ -142,9 +142,13 @@ http_request_line(const char *p, size_t n, struct http_req *r)
 
 	/* RFC 9112 3.2: origin-form, absolute-form (which a server MUST
 	 * accept) and asterisk-form; authority-form is for CONNECT only. */
-	if (t > 8 && (http_ieq(target, 7, "http://") || http_ieq(target, 8, "https://"))) {
+	if ((t > 7 && http_ieq(target, 7, "http://")) ||
+	    (t > 8 && http_ieq(target, 8, "https://"))) {
 		const char *a = target + (target[4] == ':' ? 7 : 8), *end = target + t;
 
+		/* RFC 9110 4.2.1: an http URI with an empty host is invalid */
+		if (*a == '/' || *a == '?' || *a == '@' || *a == ':')
+			return -400;
 		while (a < end && *a != '/' && *a != '?')
 			a++;
 		if (a == end || *a == '?') {
@@ -212,9 +216,10 @@ http_field(const char *p, size_t n, struct http_req *r)
 		/* RFC 9112 6.1: we take no bodies in a transfer coding. */
 		return -501;
 	} else if (http_ieq(p, i, "connection")) {
+		/* "close" wins over "keep-alive", on any Connection line */
 		if (http_has_token(p + v, e - v, "close"))
-			r->keep_alive = 0;
-		else if (http_has_token(p + v, e - v, "keep-alive"))
+			r->conn_close = 1;
+		if (http_has_token(p + v, e - v, "keep-alive"))
 			r->keep_alive = 1;
 		if (http_has_token(p + v, e - v, "upgrade"))
 			r->conn_upgrade = 1;
@@ -292,6 +297,8 @@ http_parse(const char *buf, size_t len, size_t *scan, struct http_req *r)
 		r->content_length = 0;
 	if (r->minor >= 1 && !r->has_host)
 		return -400;           /* RFC 9112 3.2 */
+	if (r->conn_close)
+		r->keep_alive = 0;     /* RFC 9112 9.3 */
 	return (long)head;
 }
 
@@ -384,6 +391,8 @@ http_static_name(const char *name, size_t n, char *out, size_t cap)
 {
 	size_t i, o = 0, seg = 0;
 
+	if (!cap)
+		return -1;
 	for (i = 0; i < n; i++) {
 		int c = (unsigned char)name[i];
 

@@ -19,6 +19,7 @@ struct http_req {
 	const char *path;      /* the target's path, query removed */
 	size_t path_len;
 	int keep_alive;        /* the version's default, then Connection */
+	int conn_close;        /* Connection lists "close" */
 	int conn_upgrade;      /* Connection lists "upgrade" */
 	int up_websocket;      /* Upgrade lists "websocket" */
 	int has_host;

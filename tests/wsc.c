@@ -36,7 +36,7 @@
 /* RFC 6455 4.2.2: the GUID appended to the key before hashing. */
 static const char ws_guid[] = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11";
 
-/* --- error messages ------------------------------------------------------ */
+/* --- error messages ----------------------------------------------------- */
 
 /* Sets c->err and returns rc, so that a failure is one line: return
  * failf(c, WSC_ERROR, "expected ..., got ...", ...). */
@@ -83,7 +83,7 @@ wsc_quote(char *out, size_t cap, const void *s, size_t n)
 	}
 	out[o++] = '"';
 	for (i = 0; i < n; i++) {
-		/* Leave room for the longest escape, "...", the quote and NUL. */
+		/* Room for the longest escape, "...", the quote and NUL. */
 		if (o + 4 + 3 + 2 > cap) {
 			memcpy(out + o, "...", 3);
 			o += 3;
@@ -182,7 +182,7 @@ wsc_random(void *p, size_t n)
 		b[i] = (uint8_t)(rng_next() >> 56);
 }
 
-/* --- the socket ------------------------------------------------------------ */
+/* --- the socket --------------------------------------------------------- */
 
 /* Waits until fd is ready for events: 1 ready, 0 timed out, -1 error. */
 static int
@@ -198,7 +198,7 @@ wait_fd(int fd, short events, int timeout_ms)
 		pfd.revents = 0;
 		n = poll(&pfd, 1, left(deadline));
 		if (n > 0)
-			return 1; /* POLLERR/POLLHUP too: the next call says what */
+			return 1; /* or POLLERR/POLLHUP: the next call says */
 		if (n == 0)
 			return 0;
 		if (errno != EINTR)
@@ -219,6 +219,7 @@ wsc_connect(struct wsc_conn *c, const char *host, int port, int timeout_ms)
 	c->pings = 0;
 	c->in_off = c->in_len = 0;
 	c->err[0] = '\0';
+	c->accept[0] = '\0';
 	/* RFC 3986 3.2.2: an IPv6 literal goes in brackets in Host. */
 	snprintf(c->authority, sizeof c->authority,
 	    strchr(host, ':') ? "[%s]:%d" : "%s:%d", host, port);
@@ -410,8 +411,8 @@ wsc_fill(struct wsc_conn *c, int timeout_ms)
 			return failf(c, WSC_ERROR, "read: %s", strerror(errno));
 		rc = wait_fd(c->fd, POLLIN, left(deadline));
 		if (rc == 0)
-			return failf(c, WSC_TIMEOUT, "nothing came within %d ms",
-			    timeout_ms);
+			return failf(c, WSC_TIMEOUT, "nothing came within %d "
+			    "ms", timeout_ms);
 		if (rc < 0)
 			return failf(c, WSC_ERROR, "poll: %s", strerror(errno));
 	}
@@ -463,7 +464,7 @@ wsc_expect_silence(struct wsc_conn *c, int ms)
 	return wrapf(c, rc, "expected silence for %d ms", ms);
 }
 
-/* --- HTTP responses (RFC 9112) ---------------------------------------- */
+/* --- HTTP responses (RFC 9112) ------------------------------------------ */
 
 /* Finds the blank line that ends a head; returns the head's length with
  * the blank line, or 0 if it has not all arrived yet. */
@@ -605,8 +606,8 @@ read_body(struct wsc_conn *c, struct wsc_http *r, long long deadline)
 		if (rc == WSC_CLOSED && to_eof)
 			return 0;
 		if (rc < 0)
-			return wrapf(c, rc, "reading a %d body (%zu of %s bytes "
-			    "came)", r->status, r->body_len, to_eof ?
+			return wrapf(c, rc, "reading a %d body (%zu of %s "
+			    "bytes came)", r->status, r->body_len, to_eof ?
 			    "an unknown number of" : wsc_http_field(r,
 			    "Content-Length"));
 	}
@@ -630,13 +631,14 @@ wsc_http_read(struct wsc_conn *c, struct wsc_http *r, int after_head,
 	while ((n = head_length(c->in + c->in_off, c->in_len - c->in_off))
 	    == 0) {
 		if (c->in_len - c->in_off > WSC_HTTP_HEAD_MAX)
-			return failf(c, WSC_ERROR, "response head over %d bytes",
-			    WSC_HTTP_HEAD_MAX);
+			return failf(c, WSC_ERROR, "response head over %d "
+			    "bytes", WSC_HTTP_HEAD_MAX);
 		rc = wsc_fill(c, left(deadline));
 		if (rc < 0)
 			return wrapf(c, rc, "expected a response (%zu bytes "
 			    "came: %s)", c->in_len - c->in_off, wsc_quote(q,
-			    sizeof q, c->in + c->in_off, c->in_len - c->in_off));
+			    sizeof q, c->in + c->in_off,
+			    c->in_len - c->in_off));
 	}
 	if (n > WSC_HTTP_HEAD_MAX)
 		return failf(c, WSC_ERROR, "response head over %d bytes",
@@ -732,7 +734,7 @@ wsc_http_has_token(const struct wsc_http *r, const char *name,
 	return 0;
 }
 
-/* --- the opening handshake --------------------------------------------- */
+/* --- the opening handshake ---------------------------------------------- */
 
 void
 wsc_key(char key[25])
@@ -757,20 +759,49 @@ wsc_accept_for(const char *key, char accept[29])
 	base64_encode(digest, sizeof digest, accept);
 }
 
+/* RFC 6455 4.1, the client's checks of the server's handshake. */
 int
-wsc_upgrade_raw(struct wsc_conn *c, const char *head, const void *tail,
-                size_t tail_n, struct wsc_http *r, int timeout_ms)
+wsc_upgrade_recv(struct wsc_conn *c, struct wsc_http *r, int timeout_ms)
 {
-	long long deadline = wsc_now_ms() + timeout_ms;
-	char key[25], want[29], q[160];
 	const char *got;
-	size_t hl = strlen(head), n;
-	char *req;
+	char q[160];
 	int rc;
 
-	r->body = NULL;
+	rc = wsc_http_read(c, r, 0, timeout_ms);
+	if (rc < 0)
+		return rc == WSC_TIMEOUT && timeout_ms == 0 ? rc :
+		    wrapf(c, rc, "upgrade");
+	if (r->status != 101)
+		return failf(c, WSC_ERROR, "upgrade: expected 101, got %d "
+		    "(body %s)", r->status, wsc_quote(q, sizeof q, r->body ?
+		    r->body : "", r->body_len));
+	if (!wsc_http_has_token(r, "Upgrade", "websocket"))
+		return failf(c, WSC_ERROR, "upgrade: 101 without "
+		    "\"Upgrade: websocket\"");
+	if (!wsc_http_has_token(r, "Connection", "upgrade"))
+		return failf(c, WSC_ERROR, "upgrade: 101 without "
+		    "\"Connection: Upgrade\"");
+	got = wsc_http_field(r, "Sec-WebSocket-Accept");
+	if (got == NULL || wsc_http_count(r, "Sec-WebSocket-Accept") != 1 ||
+	    strcmp(got, c->accept) != 0)
+		return failf(c, WSC_ERROR, "upgrade: expected "
+		    "Sec-WebSocket-Accept %s, got %s (%d fields)", c->accept,
+		    got ? got : "none", wsc_http_count(r,
+		    "Sec-WebSocket-Accept"));
+	return 0;
+}
+
+/* Sends head + a fresh key + the blank line + tail, in one write. */
+static int
+send_upgrade(struct wsc_conn *c, const char *head, const void *tail,
+             size_t tail_n, int timeout_ms)
+{
+	size_t hl = strlen(head), n;
+	char key[25], *req;
+	int rc;
+
 	wsc_key(key);
-	wsc_accept_for(key, want);
+	wsc_accept_for(key, c->accept);
 	req = malloc(hl + 64 + tail_n);
 	if (req == NULL)
 		return failf(c, WSC_ERROR, "out of memory");
@@ -781,50 +812,49 @@ wsc_upgrade_raw(struct wsc_conn *c, const char *head, const void *tail,
 		memcpy(req + n, tail, tail_n);
 	rc = wsc_send(c, req, n + tail_n, timeout_ms);
 	free(req);
-	if (rc < 0)
-		return wrapf(c, rc, "sending the upgrade request");
+	return rc < 0 ? wrapf(c, rc, "sending the upgrade request") : 0;
+}
 
-	rc = wsc_http_read(c, r, 0, left(deadline));
-	if (rc < 0)
-		return wrapf(c, rc, "upgrade");
-	if (r->status != 101)
-		return failf(c, WSC_ERROR, "upgrade: expected 101, got %d "
-		    "(body %s)", r->status, wsc_quote(q, sizeof q, r->body ?
-		    r->body : "", r->body_len));
-	/* RFC 6455 4.1, the client's checks of the server's handshake. */
-	if (!wsc_http_has_token(r, "Upgrade", "websocket"))
-		return failf(c, WSC_ERROR, "upgrade: 101 without "
-		    "\"Upgrade: websocket\"");
-	if (!wsc_http_has_token(r, "Connection", "upgrade"))
-		return failf(c, WSC_ERROR, "upgrade: 101 without "
-		    "\"Connection: Upgrade\"");
-	got = wsc_http_field(r, "Sec-WebSocket-Accept");
-	if (got == NULL || wsc_http_count(r, "Sec-WebSocket-Accept") != 1 ||
-	    strcmp(got, want) != 0)
-		return failf(c, WSC_ERROR, "upgrade: for key %s expected "
-		    "Sec-WebSocket-Accept %s, got %s (%d fields)", key, want,
-		    got ? got : "none", wsc_http_count(r,
-		    "Sec-WebSocket-Accept"));
-	return 0;
+int
+wsc_upgrade_raw(struct wsc_conn *c, const char *head, const void *tail,
+                size_t tail_n, struct wsc_http *r, int timeout_ms)
+{
+	long long deadline = wsc_now_ms() + timeout_ms;
+	int rc;
+
+	r->body = NULL;
+	rc = send_upgrade(c, head, tail, tail_n, timeout_ms);
+	return rc < 0 ? rc : wsc_upgrade_recv(c, r, left(deadline));
+}
+
+int
+wsc_upgrade_send(struct wsc_conn *c, const char *path, int timeout_ms)
+{
+	char head[512];
+
+	snprintf(head, sizeof head, "GET %s HTTP/1.1\r\n"
+	    "Host: %s\r\n"
+	    "Upgrade: websocket\r\n"
+	    "Connection: Upgrade\r\n"
+	    "Sec-WebSocket-Version: 13\r\n", path, c->authority);
+	return send_upgrade(c, head, NULL, 0, timeout_ms);
 }
 
 int
 wsc_upgrade(struct wsc_conn *c, const char *path, int timeout_ms)
 {
+	long long deadline = wsc_now_ms() + timeout_ms;
 	struct wsc_http *r;
-	char head[512];
 	int rc;
 
 	/* struct wsc_http is too big for the stack of a deep call chain. */
 	r = malloc(sizeof *r);
 	if (r == NULL)
 		return failf(c, WSC_ERROR, "out of memory");
-	snprintf(head, sizeof head, "GET %s HTTP/1.1\r\n"
-	    "Host: %s\r\n"
-	    "Upgrade: websocket\r\n"
-	    "Connection: Upgrade\r\n"
-	    "Sec-WebSocket-Version: 13\r\n", path, c->authority);
-	rc = wsc_upgrade_raw(c, head, NULL, 0, r, timeout_ms);
+	r->body = NULL;
+	rc = wsc_upgrade_send(c, path, timeout_ms);
+	if (rc == 0)
+		rc = wsc_upgrade_recv(c, r, left(deadline));
 	wsc_http_free(r);
 	free(r);
 	return rc;
@@ -949,7 +979,7 @@ wsc_send_close(struct wsc_conn *c, int code, const char *reason,
 	return wsc_send_frame(c, WSC_FIN | WSC_OP_CLOSE, p, n, timeout_ms);
 }
 
-/* --- reading server frames --------------------------------------------------- */
+/* --- reading server frames ---------------------------------------------- */
 
 /*
  * Parses one frame from the front of the input buffer.  Returns 1 and fills
@@ -1107,8 +1137,9 @@ wsc_recv(struct wsc_conn *c, struct wsc_msg *m, int timeout_ms)
 			break;
 		default: /* WSC_OP_CONT */
 			if (!open)
-				return failf(c, WSC_ERROR, "server continuation "
-				    "frame with nothing to continue (5.4)");
+				return failf(c, WSC_ERROR, "server "
+				    "continuation frame with nothing to "
+				    "continue (5.4)");
 			break;
 		}
 		if ((rc = append(c, m, &f)) < 0)
@@ -1187,7 +1218,7 @@ wsc_expect_close(struct wsc_conn *c, int code, int timeout_ms)
 		goto out;
 	}
 	/* RFC 6455 5.5.1: answer a close we did not start by echoing it.  The
-	 * server may already have closed; that is fine, so errors are ignored. */
+	 * server may already have closed; that is fine, errors are ignored. */
 	if (!c->close_sent)
 		(void)wsc_send_close(c, code, NULL, left(deadline));
 	rc = wsc_expect_eof(c, left(deadline));

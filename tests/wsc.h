@@ -74,6 +74,7 @@ struct wsc_conn {
 	size_t in_off;        /* unparsed input is in[in_off .. in_len) */
 	size_t in_len;
 	char authority[64];   /* "host:port" for the Host header */
+	char accept[29];      /* the Sec-WebSocket-Accept we wait for */
 	char err[WSC_ERR_CAP];/* why the last failing call failed */
 	uint8_t in[WSC_IN_CAP];
 };
@@ -89,7 +90,7 @@ struct wsc_frame {
 
 /* A whole message: data frames reassembled, or one close frame. */
 struct wsc_msg {
-	unsigned opcode;         /* WSC_OP_TEXT, WSC_OP_BINARY or WSC_OP_CLOSE */
+	unsigned opcode;         /* WSC_OP_TEXT, _BINARY or _CLOSE */
 	int code;                /* close: status code, -1 if there was none */
 	size_t len;              /* of data; for a close, of the reason */
 	uint8_t data[WSC_MSG_MAX + 1]; /* NUL-terminated, for printing */
@@ -170,6 +171,14 @@ void wsc_key(char key[25]);
 void wsc_accept_for(const char *key, char accept[29]);
 /* The ordinary upgrade of path: 101, the right accept key, or failure. */
 int wsc_upgrade(struct wsc_conn *c, const char *path, int timeout_ms);
+/* The same in two halves, for a client that drives many connections from
+ * one poll loop: _send writes the request, _recv reads and checks the
+ * response.  Called with timeout 0 when the socket is readable, _recv
+ * returns WSC_TIMEOUT while the response head is incomplete and keeps what
+ * has come, so it can simply be called again.  (A response with a body,
+ * which is never a 101, must be read whole by one call.) */
+int wsc_upgrade_send(struct wsc_conn *c, const char *path, int timeout_ms);
+int wsc_upgrade_recv(struct wsc_conn *c, struct wsc_http *r, int timeout_ms);
 /* An upgrade with a request head of the caller's: `head` holds the request
  * line and header lines, each ending in CRLF, but neither the
  * Sec-WebSocket-Key (added here, fresh) nor the blank line.  tail_n bytes
