@@ -495,7 +495,7 @@ http_static(struct conn *c, const struct http_req *r)
 		return;
 	}
 	fcntl(fd, F_SETFD, FD_CLOEXEC);
-	n = http_head(head, sizeof(head), 200, http_mime(real),
+	n = http_head(head, sizeof(head), 200, http_mime(rel),
 	    (uint64_t)st.st_size, r->keep_alive, NULL);
 	if (conn_queue(c, head, n) < 0) {
 		close(fd);

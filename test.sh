@@ -82,7 +82,9 @@ if ! make >"$B/make.log" 2>&1; then
 fi
 build letterd-asan $WFLAGS -O1 -g $SAN $DEFS -DLETTERD_POLL=0 -o "$B/letterd-asan" $SRC
 build letterd-poll $WFLAGS -O2 $DEFS -DLETTERD_POLL=1 -o "$B/letterd-poll" $SRC
-build itest $WFLAGS -O2 -g $DEFS -o tests/itest tests/itest.c tests/wsc.c sha1.c base64.c
+for t in itest stest; do
+	build $t $WFLAGS -O2 -g $DEFS -o tests/$t tests/$t.c tests/wsc.c sha1.c base64.c
+done
 
 # --- unit tests: published vectors, tables, every split ----------------------
 for t in codec:"sha1.c base64.c utf8.c" json:"json.c" http:"http.c" \

@@ -15,16 +15,28 @@ bin=${1:?usage: tests/integration.sh BINARY}
 log=$(mktemp)
 # However the script ends, the server of the moment goes with it.
 errlog=
-trap 'stop_server KILL; rm -f "$log" $errlog' EXIT
+trap 'stop_server KILL; rm -f "$log" $errlog; rm -rf "$tree"' EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
-# test.sh builds tests/itest; build it here too when run on its own.
-if [ ! -x tests/itest ]; then
+# test.sh builds the test clients; build them here too when run on its own.
+for t in itest stest; do
+	[ -x tests/$t ] && continue
 	${CC:-cc} -std=c99 -Wall -Wextra -pedantic -O2 -D_XOPEN_SOURCE=700 \
-	    -I. -Itests -o tests/itest tests/itest.c tests/wsc.c sha1.c \
+	    -I. -Itests -o tests/$t tests/$t.c tests/wsc.c sha1.c \
 	    base64.c || { echo "0 passed, 1 failed"; exit 1; }
-fi
+done
+
+# static_tree: the -r DIR of the static group, with a secret beside it
+# that no request may ever read (see tests/stest.c).
+tree=$(mktemp -d)
+mkdir -p "$tree/static-root/sub"
+printf 'hello, static\n' >"$tree/static-root/hello.txt"
+printf 'body{}\n' >"$tree/static-root/sub/style.css"
+printf 'SECRET-OUTSIDE-DIR\n' >"$tree/secret.txt"
+ln -s hello.txt "$tree/static-root/inside-link"
+ln -s ../secret.txt "$tree/static-root/out-link"
+ln -s .. "$tree/static-root/out-dir"
 
 passed=0
 failed=0
@@ -41,6 +53,8 @@ group() {
 	fi
 	if [ "$name" = shutdown ]; then
 		tests/itest "$PORT" "$name" "$SERVER_PID" >"$log" 2>&1
+	elif [ "$name" = static ]; then
+		tests/stest "$PORT" >"$log" 2>&1
 	else
 		tests/itest "$PORT" "$name" >"$log" 2>&1
 	fi
@@ -84,6 +98,7 @@ group keepalive -k 1 -i 50
 group maxclients -c 2
 group msglimit -m 100
 group shutdown -i 50
+group static -r "$tree/static-root"
 # valgrind.sh runs churn under valgrind; here it runs at full speed.
 group churn -i 50 -k 1
 

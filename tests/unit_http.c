@@ -495,6 +495,10 @@ static const struct http_bad {
 	{ "DEL in the target", LIT("GET /\x7f HTTP/1.1\r\nHost: a\r\n\r\n"), 400, 0 },
 	/* RFC 9110 4.2.1: an "http" URI with an empty host MUST be rejected */
 	{ "absolute-form, empty host", LIT("GET http:///x HTTP/1.1\r\nHost: a\r\n\r\n"), 400, 0 },
+	{ "absolute-form, only a port", LIT("GET http://:80/x HTTP/1.1\r\nHost: a\r\n\r\n"), 400, 0 },
+	{ "absolute-form, nothing after //", LIT("GET http:// HTTP/1.1\r\nHost: a\r\n\r\n"), 400, 0 },
+	{ "absolute-form, userinfo and no host", LIT("GET http://u@/x HTTP/1.1\r\nHost: a\r\n\r\n"), 400, 0 },
+	{ "absolute-form, userinfo, port, no host", LIT("GET https://u:p@:443/x HTTP/1.1\r\nHost: a\r\n\r\n"), 400, 0 },
 
 	/* RFC 9112 2.2: a bare CR is invalid anywhere */
 	{ "bare CR in the request line", LIT("GET /\r HTTP/1.1\r\nHost: a\r\n\r\n"), 400, 0 },

@@ -1,0 +1,153 @@
+/*
+ * stest.c - /static/NAME against a running `letterd -r DIR`.
+ *
+ * usage: stest PORT
+ *
+ * integration.sh makes DIR and its neighbours (see static_tree there):
+ *   DIR/hello.txt         "hello, static\n"
+ *   DIR/sub/style.css     "body{}\n"
+ *   DIR/inside-link       a symlink to hello.txt (inside DIR: served)
+ *   DIR/out-link          a symlink to ../secret.txt (outside: 404)
+ *   DIR/out-dir           a symlink to .. (outside: 404)
+ *   DIR/../secret.txt     "SECRET-OUTSIDE-DIR\n", which must never be served
+ *
+ * Every traversal attempt must get 404 (or 400 where the request itself is
+ * malformed) and no response may ever carry the secret.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "check.h"
+#include "wsc.h"
+
+#define T_WAIT 3000
+
+static int port;
+static struct wsc_conn conn;
+static struct wsc_http resp;
+
+/* Sends "METHOD target" on a fresh connection; returns the status or -1. */
+static int
+request(const char *method, const char *target)
+{
+	static char req[12000];
+	int rc;
+
+	wsc_http_free(&resp);
+	if (wsc_connect(&conn, "127.0.0.1", port, T_WAIT) < 0)
+		return -1;
+	snprintf(req, sizeof(req), "%s %s HTTP/1.1\r\nHost: t\r\n\r\n",
+	    method, target);
+	rc = wsc_http_request(&conn, req, &resp, T_WAIT);
+	wsc_close(&conn);
+	return rc < 0 ? -1 : resp.status;
+}
+
+static int
+leaked(void)
+{
+	return resp.body && strstr(resp.body, "SECRET-OUTSIDE") != NULL;
+}
+
+static void
+expect_file(const char *target, const char *body, const char *ctype)
+{
+	const char *ct;
+	int st = request("GET", target);
+
+	CHECK(st == 200, "GET %s: status %d, expected 200", target, st);
+	CHECK(resp.body && resp.body_len == strlen(body) &&
+	    !memcmp(resp.body, body, resp.body_len), "GET %s: wrong body", target);
+	ct = wsc_http_field(&resp, "Content-Type");
+	CHECK(ct && !strcmp(ct, ctype), "GET %s: Content-Type %s, expected %s",
+	    target, ct ? ct : "(none)", ctype);
+}
+
+int
+main(int argc, char **argv)
+{
+	/* Each of these must be refused without a byte from outside DIR. */
+	static const char *const attacks[] = {
+		"/static/../secret.txt",
+		"/static/../../etc/passwd",
+		"/static/sub/../../secret.txt",
+		"/static/%2e%2e/secret.txt",
+		"/static/%2E%2E/secret.txt",
+		"/static/.%2e/secret.txt",
+		"/static/%2e./secret.txt",
+		"/static/..%2fsecret.txt",
+		"/static/%2e%2e%2fsecret.txt",
+		"/static/sub%2f..%2f..%2fsecret.txt",
+		"/static/%252e%252e/secret.txt",
+		"/static/%252e%252e%252fsecret.txt",
+		"/static/..\\secret.txt",
+		"/static/..%5csecret.txt",
+		"/static/%5c..%5csecret.txt",
+		"/static/hello.txt%00.png",
+		"/static/..%00/secret.txt",
+		"/static/%c0%ae%c0%ae/secret.txt",
+		"/static/%c0%ae%c0%ae%c0%afsecret.txt",
+		"/static/%e0%80%ae%e0%80%ae/secret.txt",
+		"/static//etc/passwd",
+		"/static/%2fetc%2fpasswd",
+		"/static/out-link",
+		"/static/out-dir/secret.txt",
+		"/static/./hello.txt",
+		"/static/sub/./../hello.txt",
+		"/static/sub/",
+		"/static/sub",
+		"/static/",
+		"/static/.",
+		"/static/..",
+		"/static/%",
+		"/static/%2",
+		"/static/%zz",
+		"/static/hello.txt/",
+		"/static/nope.txt",
+		"/static/...",
+		"/static/.../secret.txt",
+		"/static/%2e%2e%2f%2e%2e%2f%2e%2e%2fetc%2fpasswd",
+		"/../secret.txt",
+		"/static/../static/../secret.txt",
+		"http://t/static/../secret.txt",
+	};
+	static char longpath[9000];
+	size_t i;
+	int st;
+
+	if (argc != 2) {
+		fprintf(stderr, "usage: stest PORT\n");
+		return 2;
+	}
+	port = atoi(argv[1]);
+
+	expect_file("/static/hello.txt", "hello, static\n", "text/plain; charset=utf-8");
+	expect_file("/static/sub/style.css", "body{}\n", "text/css; charset=utf-8");
+	expect_file("/static/inside-link", "hello, static\n", "application/octet-stream");
+	expect_file("/static/hell%6f.txt", "hello, static\n", "text/plain; charset=utf-8");
+	expect_file("/static/hello.txt?v=1", "hello, static\n", "text/plain; charset=utf-8");
+	st = request("HEAD", "/static/hello.txt");
+	CHECK(st == 200 && resp.content_length == 14 && resp.body_len == 0,
+	    "HEAD /static/hello.txt: %d, length %ld, body %zu", st,
+	    resp.content_length, resp.body_len);
+
+	for (i = 0; i < sizeof(attacks) / sizeof(attacks[0]); i++) {
+		st = request("GET", attacks[i]);
+		CHECK(st == 404 || st == 400, "GET %s: status %d, expected 404",
+		    attacks[i], st);
+		CHECK(!leaked(), "GET %s: the secret came back", attacks[i]);
+	}
+	/* A very long path: 414 if the line is too long, else 404. */
+	memset(longpath, 'a', sizeof(longpath) - 1);
+	memcpy(longpath, "/static/", 8);
+	st = request("GET", longpath);
+	CHECK(st == 414, "GET of a 9000-byte path: %d, expected 414", st);
+	longpath[5000] = '\0';
+	for (i = 8; i + 3 < 5000; i += 3)
+		memcpy(longpath + i, "../", 3);
+	st = request("GET", longpath);
+	CHECK(st == 404 && !leaked(), "GET of ../ x 1664: %d, expected 404", st);
+	wsc_http_free(&resp);
+	return CHECK_DONE();
+}
