@@ -146,11 +146,14 @@ http_request_line(const char *p, size_t n, struct http_req *r)
 	    (t > 8 && http_ieq(target, 8, "https://"))) {
 		const char *a = target + (target[4] == ':' ? 7 : 8), *end = target + t;
 
-		/* RFC 9110 4.2.1: an http URI with an empty host is invalid */
-		if (*a == '/' || *a == '?' || *a == '@' || *a == ':')
-			return -400;
+		const char *host = a;
+
 		while (a < end && *a != '/' && *a != '?')
 			a++;
+		/* RFC 9110 4.2.1: an http URI with an empty host is invalid;
+		 * 4.2.4: userinfo in one is to be treated as an error. */
+		if (a == host || *host == ':' || memchr(host, '@', (size_t)(a - host)))
+			return -400;
 		if (a == end || *a == '?') {
 			target = "/";      /* RFC 9112 3.2.1: an empty path is "/" */
 			t = 1;

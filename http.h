@@ -38,7 +38,7 @@ size_t http_skip_empty(const char *buf, size_t len);
 
 /* Parses one request head from buf.  Returns its length (request line,
  * fields and the empty line) when complete; 0 when more bytes are needed;
- * or minus the status of the error: -400, -414, -431 or -505.
+ * or minus the status of the error: -400, -414, -431, -501 or -505.
  * *scan remembers how far the search for the head's end has gone: start it
  * at 0 for each request and pass it back unchanged, so that a request that
  * arrives a byte at a time costs O(n) and not O(n^2). */

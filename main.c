@@ -1,30 +1,16 @@
 /*
- * main.c - letterd's life: options, the listening socket, the event loop,
- * and every connection from accept to close.
+ * main.c - letterd's life: options, the listening socket, signals and the
+ * event loop.  Connections live in conn.c.
  *
  * One thread does everything.  Each turn of the loop
- *   1. flushes what the last turn queued (flush_pending),
- *   2. sleeps until a socket is ready or the next deadline (tick,
- *      housekeeping, keepalive) comes,
- *   3. reads and answers, then accepts, then runs whatever timer is due.
- * Nothing is written from the middle of processing: answers are queued on
- * the connection and the connection is put on the pending list; step 1
- * writes them all before the loop sleeps again, and asks the loop for a
- * write event only when the kernel refuses more (redis does the same).
- *
- * A connection is in one of a few states (enum conn_state); bytes read are
- * handed to the code for that state, which says how many it consumed.
- * Bytes it could not consume yet -- half a request, or input held back
- * while the client's output is backed up -- are kept in c->in, allocated
- * only while there are such bytes.
- *
- * Tick values do not go through the output queue at all.  Each client has
- * a bitmap of the letters it still owes ("dirty"); the tick ORs in its
- * subscriptions, and flushing writes those letters' frames, straight from
- * the 26 frames state.c encoded once, with one writev.  A client whose
- * socket is full keeps at most one pending value per letter -- the latest --
- * whatever it misses (conflation), so a slow reader costs 4 bytes of bitmap,
- * not a queue.
+ *   1. writes what the last turn queued (conn_flush_pending),
+ *   2. sleeps until a socket is ready or the next deadline comes: the
+ *      tick, a connection's deadline, the keepalive round, the end of a
+ *      pause in accepting, or the end of shutdown,
+ *   3. handles the ready sockets, then accepts, then runs what is due.
+ * Accepting waits until the batch of events is handled, so that no fd
+ * closed in the batch is reused by a new connection while later events
+ * for the old one are still in the batch.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -39,109 +25,23 @@
 #include <unistd.h>
 #include <arpa/inet.h>
 #include <netinet/in.h>
-#include <netinet/tcp.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/uio.h>
 
 #include "config.h"
-#include "http.h"
-#include "json.h"
+#include "conn.h"
 #include "loop.h"
 #include "state.h"
-#include "ws.h"
-
-extern const unsigned char page_html[];   /* index.html, made by mkpage */
-extern const size_t page_html_len;
-
-/* ---- Options ---------------------------------------------------------- */
 
 static const char *opt_addr = DEFAULT_ADDR;
 static long opt_port = DEFAULT_PORT;
 static long opt_tick = DEFAULT_TICK_MS;
 static long opt_ping = DEFAULT_PING_SECS;
-static long opt_max_msg = DEFAULT_MAX_MSG;
-static long opt_clients;                 /* 0: no limit */
-static int opt_verbose;
-static int opt_static;                   /* -r given */
-static char opt_root[PATH_MAX];          /* resolved -r DIR, no trailing '/' */
-static size_t opt_root_len;
-
-/* ---- Connections ------------------------------------------------------ */
-
-enum conn_state {
-	CONN_HTTP,      /* reading a request head */
-	CONN_BODY,      /* discarding the body of a request we answered */
-	CONN_WS,        /* a WebSocket client */
-	CONN_CLOSING,   /* last response or close frame queued; no more input */
-	CONN_LINGER     /* all sent, write side shut; draining until EOF */
-};
-
-#define F_WANT_WRITE 0x01  /* the kernel refused output: wait for POLLOUT */
-#define F_PENDING    0x02  /* on the pending list, to be flushed */
-#define F_PINGED     0x04  /* a keepalive ping is unanswered */
-
-/* Output that is not a tick value, in order, grown as needed. */
-struct out {
-	size_t off, len, cap;
-	uint8_t data[];
-};
-
-struct conn {
-	int fd;
-	uint8_t state;          /* enum conn_state */
-	uint8_t flags;          /* F_* */
-	uint8_t mask;           /* LOOP_* events the loop watches */
-	uint32_t subs;          /* bit i: subscribed to letter 'A' + i */
-	uint32_t dirty;         /* bit i: owes the latest value of 'A' + i */
-	int client_ix;          /* place in clients[], -1 if not a client */
-	int pending_ix;         /* place in pending[] while F_PENDING */
-	int64_t deadline;       /* request, closing or linger deadline; -1 */
-	size_t scan;            /* http_parse's resume point */
-	uint64_t body_left;     /* CONN_BODY: request body bytes to skip */
-	int file_fd;            /* a static file being sent, -1 if none */
-	uint64_t file_left;
-	uint8_t *in;            /* input not consumed yet (IN_CAP), or NULL */
-	size_t in_len;
-	struct out *out;        /* queued output, or NULL */
-	struct ws_rx rx;        /* CONN_WS: the frame parser */
-};
-
-static struct conn **conns;       /* by fd */
-static int conns_max;             /* size of conns[] */
-static int conns_hi;              /* conns[] above this are all NULL */
-static int nconns;
-static struct conn **clients;     /* WebSocket clients, dense */
-static int nclients;
-static struct conn **pending;     /* to flush before sleeping, dense */
-static int npending;
 
 static int listen_fd = -1;
-static int reserve_fd = -1;       /* spare descriptor for EMFILE */
 static int sig_pipe[2] = { -1, -1 };
 static volatile sig_atomic_t sig_caught;
-static uint8_t rbuf[READ_CHUNK];  /* every read lands here first */
-
-static int64_t now;               /* loop_now() of this turn */
-static int64_t next_tick, next_house = -1, next_ping = -1, accept_resume = -1;
-static int64_t shutdown_at = -1;
-
-static void conn_process_stash(struct conn *c);
-
-static void
-logmsg(const char *fmt, ...)
-{
-	va_list ap;
-
-	if (!opt_verbose)
-		return;
-	va_start(ap, fmt);
-	fputs("letterd: ", stderr);
-	vfprintf(stderr, fmt, ap);
-	fputc('\n', stderr);
-	va_end(ap);
-}
 
 static void
 die(const char *fmt, ...)
@@ -157,752 +57,6 @@ die(const char *fmt, ...)
 }
 
 static void
-set_deadline(struct conn *c, int64_t when)
-{
-	c->deadline = when;
-	if (when >= 0 && (next_house < 0 || when < next_house))
-		next_house = when;
-}
-
-/* Asks the loop for the events this connection needs now.  Input is not
- * read while a file is being sent or the output backlog is over OUT_HIGH:
- * a client that does not read its answers stops being read itself. */
-static void
-conn_watch(struct conn *c)
-{
-	int busy = c->file_fd >= 0 || (c->out && c->out->len - c->out->off > OUT_HIGH);
-	int mask = 0;
-
-	if (c->state != CONN_CLOSING && !busy)
-		mask |= LOOP_READ;
-	if (c->flags & F_WANT_WRITE)
-		mask |= LOOP_WRITE;
-	if (mask != c->mask && loop_mod(c->fd, mask) == 0)
-		c->mask = (uint8_t)mask;
-}
-
-static void
-pending_add(struct conn *c)
-{
-	if (c->flags & F_PENDING)
-		return;
-	c->flags |= F_PENDING;
-	c->pending_ix = npending;
-	pending[npending++] = c;
-}
-
-static void
-pending_remove(struct conn *c)
-{
-	if (!(c->flags & F_PENDING))
-		return;
-	pending[c->pending_ix] = pending[--npending];
-	pending[c->pending_ix]->pending_ix = c->pending_ix;
-	c->flags &= ~F_PENDING;
-}
-
-static void
-conn_close(struct conn *c, const char *why)
-{
-	if (why)
-		logmsg("fd %d: closed: %s", c->fd, why);
-	pending_remove(c);
-	if (c->client_ix >= 0) {
-		clients[c->client_ix] = clients[--nclients];
-		clients[c->client_ix]->client_ix = c->client_ix;
-	}
-	loop_del(c->fd);
-	close(c->fd);
-	if (c->file_fd >= 0)
-		close(c->file_fd);
-	conns[c->fd] = NULL;
-	nconns--;
-	ws_rx_free(&c->rx);
-	free(c->in);
-	free(c->out);
-	free(c);
-}
-
-/* Queues n bytes of output; 0, or -1 (and the connection is closed) when
- * memory runs out. */
-static int
-conn_queue(struct conn *c, const void *p, size_t n)
-{
-	struct out *o = c->out;
-
-	if (!o || o->len + n > o->cap) {
-		size_t cap = o ? o->cap : 512, used = o ? o->len - o->off : 0;
-
-		while (cap < used + n)
-			cap *= 2;
-		if (!o || cap > o->cap) {
-			if (!(o = realloc(o, sizeof(*o) + cap))) {
-				conn_close(c, "out of memory");
-				return -1;
-			}
-			if (!c->out)
-				o->off = o->len = 0;
-			o->cap = cap;
-		}
-		/* slide what is left to the front */
-		memmove(o->data, o->data + o->off, o->len - o->off);
-		o->len -= o->off;
-		o->off = 0;
-		c->out = o;
-	}
-	memcpy(o->data + o->len, p, n);
-	o->len += n;
-	pending_add(c);
-	return 0;
-}
-
-/* Queues a WebSocket frame with a payload of at most WS_CONTROL_MAX. */
-static int
-conn_frame(struct conn *c, int op, const void *p, size_t n)
-{
-	uint8_t f[WS_HEADER_MAX + WS_CONTROL_MAX];
-	size_t h = ws_header(f, op, n);
-
-	memcpy(f + h, p, n);
-	return conn_queue(c, f, h + n);
-}
-
-/* Queues a close frame with code and moves to CONN_CLOSING: once it is
- * sent we shut our side and wait for the peer's close (RFC 6455 7.1.1). */
-static void
-conn_ws_close(struct conn *c, int code)
-{
-	uint8_t p[2];
-
-	p[0] = (uint8_t)(code >> 8);
-	p[1] = (uint8_t)code;
-	if (conn_frame(c, WS_OP_CLOSE, p, 2) < 0)
-		return;
-	c->state = CONN_CLOSING;
-	set_deadline(c, now + LINGER_MS);
-	conn_watch(c);
-}
-
-/* Writes the owed tick values of a client with one writev.  Returns 0 when
- * all went out, 1 when the kernel took only part (the rest stays dirty, and
- * a frame cut in the middle has its tail queued), -1 on error. */
-static int
-conn_send_values(struct conn *c)
-{
-	const uint8_t *f = state_frames();
-	struct iovec iov[STATE_LETTERS / 2 + 1];
-	uint32_t d = c->dirty & c->subs;
-	int i, j, k = 0;
-	ssize_t n;
-
-	c->dirty = d;
-	if (!d)
-		return 0;
-	for (i = 0; i < STATE_LETTERS; i = j) {
-		for (; i < STATE_LETTERS && !(d >> i & 1); i++)
-			;
-		for (j = i; j < STATE_LETTERS && d >> j & 1; j++)
-			;
-		if (j > i) {
-			iov[k].iov_base = (void *)(f + i * STATE_FRAME_LEN);
-			iov[k].iov_len = (size_t)(j - i) * STATE_FRAME_LEN;
-			k++;
-		}
-	}
-	n = writev(c->fd, iov, k);
-	if (n < 0)
-		return errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR ? 1 : -1;
-	for (i = 0; i < STATE_LETTERS && n > 0; i++) {
-		if (!(d >> i & 1))
-			continue;
-		c->dirty &= ~(UINT32_C(1) << i);
-		if (n < STATE_FRAME_LEN) {
-			/* the kernel cut this frame: its tail must go next */
-			if (conn_queue(c, f + i * STATE_FRAME_LEN + n,
-			    (size_t)(STATE_FRAME_LEN - n)) < 0)
-				return -1;
-			break;
-		}
-		n -= STATE_FRAME_LEN;
-	}
-	return c->dirty || c->out ? 1 : 0;
-}
-
-/* Moves the next piece of a static file into the output queue. */
-static int
-conn_fill_file(struct conn *c)
-{
-	uint8_t buf[FILE_CHUNK];
-	size_t want = c->file_left < sizeof(buf) ? (size_t)c->file_left : sizeof(buf);
-	ssize_t n = read(c->file_fd, buf, want);
-
-	if (n <= 0) {
-		/* shrank under us: the promised length cannot be kept */
-		conn_close(c, "static file read failed");
-		return -1;
-	}
-	c->file_left -= (uint64_t)n;
-	if (!c->file_left) {
-		close(c->file_fd);
-		c->file_fd = -1;
-	}
-	return conn_queue(c, buf, (size_t)n);
-}
-
-/* Writes what is queued: output first, then file pieces, then tick values.
- * Returns -1 if the connection was closed. */
-static int
-conn_flush(struct conn *c)
-{
-	struct out *o;
-	ssize_t n;
-	int r;
-
-	pending_remove(c);
-	for (;;) {
-		if ((o = c->out) && o->off < o->len) {
-			n = write(c->fd, o->data + o->off, o->len - o->off);
-			if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR))
-				goto blocked;
-			if (n < 0) {
-				conn_close(c, strerror(errno));
-				return -1;
-			}
-			o->off += (size_t)n;
-			if (o->off < o->len)
-				goto blocked;
-		}
-		if (c->out) {
-			/* drained: an idle connection keeps no buffer */
-			free(c->out);
-			c->out = NULL;
-		}
-		if (c->file_fd >= 0) {
-			if (conn_fill_file(c) < 0)
-				return -1;
-			continue;
-		}
-		if (c->state == CONN_WS && c->dirty) {
-			if ((r = conn_send_values(c)) < 0) {
-				conn_close(c, strerror(errno));
-				return -1;
-			}
-			if (r)
-				goto blocked;
-		}
-		break;
-	}
-	c->flags &= ~F_WANT_WRITE;
-	if (c->state == CONN_CLOSING) {
-		/* Everything is out: shut our side, then read until the peer
-		 * closes too, so our last bytes are not lost to a reset. */
-		shutdown(c->fd, SHUT_WR);
-		c->state = CONN_LINGER;
-		set_deadline(c, now + LINGER_MS);
-	} else if (c->in_len) {
-		conn_process_stash(c);
-		if (conns[c->fd] != c)
-			return -1;
-	}
-	conn_watch(c);
-	return 0;
-blocked:
-	c->flags |= F_WANT_WRITE;
-	conn_watch(c);
-	return 0;
-}
-
-static void
-flush_pending(void)
-{
-	while (npending > 0)
-		conn_flush(pending[npending - 1]);
-}
-
-/* ---- HTTP ------------------------------------------------------------- */
-
-/* Answers with an error and closes after it (PROTOCOL.md: every error
- * response has Connection: close). */
-static void
-http_fail(struct conn *c, int status, const char *extra)
-{
-	char buf[512];
-	size_t n = http_error(buf, sizeof(buf), status, extra);
-
-	logmsg("fd %d: HTTP %d", c->fd, status);
-	if (conn_queue(c, buf, n) < 0)
-		return;
-	c->state = CONN_CLOSING;
-	set_deadline(c, now + LINGER_MS);
-}
-
-/* A response went out: the next request has HTTP_DEADLINE_MS again. */
-static void
-http_done(struct conn *c, const struct http_req *r)
-{
-	if (!r->keep_alive) {
-		c->state = CONN_CLOSING;
-		set_deadline(c, now + LINGER_MS);
-		return;
-	}
-	if (r->content_length) {
-		c->state = CONN_BODY;
-		c->body_left = r->content_length;
-	}
-	set_deadline(c, now + HTTP_DEADLINE_MS);
-}
-
-static void
-http_page(struct conn *c, const struct http_req *r)
-{
-	char head[512];
-	size_t n = http_head(head, sizeof(head), 200, "text/html; charset=utf-8",
-	    page_html_len, r->keep_alive, "Cache-Control: no-cache\r\n");
-
-	if (conn_queue(c, head, n) < 0)
-		return;
-	if (r->method == HTTP_GET && conn_queue(c, page_html, page_html_len) < 0)
-		return;
-	http_done(c, r);
-}
-
-/* /static/NAME under -r DIR.  http_static_name refuses "..", empty and
- * encoded separators; realpath then resolves every symlink, and the result
- * must still lie under the resolved root, so a link out of DIR is a 404
- * like a missing file.  (A link swapped in between realpath and open is
- * not caught: O_NOFOLLOW covers only the last component.) */
-static void
-http_static(struct conn *c, const struct http_req *r)
-{
-	char rel[PATH_MAX], full[PATH_MAX], real[PATH_MAX], head[512];
-	struct stat st;
-	size_t n;
-	int fd;
-
-	if (!opt_static ||
-	    http_static_name(r->path + 8, r->path_len - 8, rel, sizeof(rel)) < 0 ||
-	    snprintf(full, sizeof(full), "%s/%s", opt_root, rel) >= (int)sizeof(full) ||
-	    !realpath(full, real) || strncmp(real, opt_root, opt_root_len) ||
-	    real[opt_root_len] != '/') {
-		http_fail(c, 404, NULL);
-		return;
-	}
-	fd = open(real, O_RDONLY | O_NOFOLLOW);
-	if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
-		if (fd >= 0)
-			close(fd);
-		http_fail(c, 404, NULL);
-		return;
-	}
-	fcntl(fd, F_SETFD, FD_CLOEXEC);
-	n = http_head(head, sizeof(head), 200, http_mime(rel),
-	    (uint64_t)st.st_size, r->keep_alive, NULL);
-	if (conn_queue(c, head, n) < 0) {
-		close(fd);
-		return;
-	}
-	if (r->method == HTTP_GET && st.st_size > 0) {
-		c->file_fd = fd;
-		c->file_left = (uint64_t)st.st_size;
-	} else {
-		close(fd);
-	}
-	http_done(c, r);
-}
-
-/* RFC 6455 4.2: the opening handshake, server side. */
-static void
-http_upgrade(struct conn *c, const struct http_req *r)
-{
-	char accept[WS_ACCEPT_LEN + 1], extra[160], head[256];
-	size_t n;
-
-	if (!(r->path_len == 1 && r->path[0] == '/') &&
-	    !(r->path_len == 3 && !memcmp(r->path, "/ws", 3))) {
-		http_fail(c, 404, NULL);
-		return;
-	}
-	if (r->method != HTTP_GET) {
-		http_fail(c, r->method == HTTP_HEAD ? 400 : 405,
-		    r->method == HTTP_HEAD ? NULL : "Allow: GET, HEAD\r\n");
-		return;
-	}
-	/* 4.2.1: HTTP/1.1 or higher, Connection includes "Upgrade" */
-	if (r->minor < 1 || !r->conn_upgrade) {
-		http_fail(c, 400, NULL);
-		return;
-	}
-	/* 4.2.2: another version gets 426 and the version we speak */
-	if (!r->ws_version || r->ws_version_len != 2 || memcmp(r->ws_version, "13", 2)) {
-		http_fail(c, 426, "Sec-WebSocket-Version: 13\r\n");
-		return;
-	}
-	if (r->ws_key_count != 1 || ws_accept(r->ws_key, r->ws_key_len, accept) < 0) {
-		http_fail(c, 400, NULL);
-		return;
-	}
-	if (opt_clients && nclients >= opt_clients) {
-		http_fail(c, 503, "Retry-After: 1\r\n");
-		return;
-	}
-	/* No Sec-WebSocket-Extensions or -Protocol: none is negotiated. */
-	snprintf(extra, sizeof(extra), "Upgrade: websocket\r\nConnection: Upgrade\r\n"
-	    "Sec-WebSocket-Accept: %s\r\n", accept);
-	n = http_head(head, sizeof(head), 101, NULL, 0, 1, extra);
-	if (conn_queue(c, head, n) < 0)
-		return;
-	c->state = CONN_WS;
-	c->deadline = -1;
-	ws_rx_init(&c->rx);
-	c->client_ix = nclients;
-	clients[nclients++] = c;
-	logmsg("fd %d: WebSocket client (%d)", c->fd, nclients);
-}
-
-static void
-http_request(struct conn *c, const struct http_req *r)
-{
-	if (r->up_websocket) {
-		http_upgrade(c, r);
-	} else if (r->method == HTTP_OTHER) {
-		http_fail(c, 405, "Allow: GET, HEAD\r\n");
-	} else if (r->path_len == 1 && r->path[0] == '/') {
-		http_page(c, r);
-	} else if (r->path_len > 8 && !memcmp(r->path, "/static/", 8)) {
-		http_static(c, r);
-	} else if (r->path_len == 3 && !memcmp(r->path, "/ws", 3)) {
-		http_fail(c, 400, NULL);    /* RFC 6455 4.2.1: not a handshake */
-	} else {
-		http_fail(c, 404, NULL);
-	}
-}
-
-/* CONN_HTTP: returns the bytes consumed, 0 if a request is incomplete. */
-static size_t
-conn_http(struct conn *c, uint8_t *p, size_t n)
-{
-	struct http_req r;
-	size_t skip = c->scan ? 0 : http_skip_empty((char *)p, n);
-	long len;
-
-	if (skip)
-		return skip;
-	len = http_parse((char *)p, n, &c->scan, &r);
-	if (len == 0)
-		return 0;
-	c->scan = 0;
-	if (len < 0) {
-		http_fail(c, (int)-len, NULL);
-		return n;
-	}
-	http_request(c, &r);
-	return (size_t)len;
-}
-
-/* ---- WebSocket -------------------------------------------------------- */
-
-static void
-ws_reply(struct conn *c, const char *fmt, ...)
-{
-	char msg[WS_CONTROL_MAX];
-	va_list ap;
-	int n;
-
-	va_start(ap, fmt);
-	n = vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	if (n > 0 && (size_t)n < sizeof(msg))
-		conn_frame(c, WS_OP_TEXT, msg, (size_t)n);
-}
-
-/* One text message: a command (PROTOCOL.md "Messages"). */
-static void
-ws_command(struct conn *c, const uint8_t *p, size_t n)
-{
-	struct json_command cmd;
-	const char *why;
-	uint32_t bit;
-	int i;
-
-	if (json_command((const char *)p, n, &cmd, &why) < 0) {
-		ws_reply(c, "{\"error\": \"%s\"}", why);
-		return;
-	}
-	i = cmd.letter - 'A';
-	bit = UINT32_C(1) << i;
-	if (cmd.action == JSON_SUBSCRIBE) {
-		/* the current value at once, in order with other replies;
-		 * it is also what a dirty bit would have sent */
-		c->subs |= bit;
-		c->dirty &= ~bit;
-		conn_queue(c, state_frames() + i * STATE_FRAME_LEN, STATE_FRAME_LEN);
-	} else if (c->subs & bit) {
-		c->subs &= ~bit;
-		c->dirty &= ~bit;
-	} else {
-		ws_reply(c, "{\"%c\": \"You need to subscribe before un-subscribing\"}",
-		    cmd.letter);
-	}
-}
-
-/* CONN_WS: feeds the frame parser and acts on one event. */
-static size_t
-conn_ws(struct conn *c, uint8_t *p, size_t n)
-{
-	struct ws_ev ev;
-	size_t used = ws_feed(&c->rx, p, n, (size_t)opt_max_msg, &ev);
-
-	switch (ev.type) {
-	case WS_TEXT:
-		ws_command(c, ev.data, ev.len);
-		break;
-	case WS_PING:
-		conn_frame(c, WS_OP_PONG, ev.data, ev.len);  /* RFC 6455 5.5.3 */
-		break;
-	case WS_PONG:
-		c->flags &= ~F_PINGED;
-		break;
-	case WS_CLOSE:
-		logmsg("fd %d: close %d from client", c->fd, ev.code);
-		conn_ws_close(c, ev.code);                    /* RFC 6455 5.5.1 */
-		break;
-	case WS_FAIL:
-		logmsg("fd %d: protocol error, close %d", c->fd, ev.code);
-		conn_ws_close(c, ev.code);                    /* RFC 6455 7.1.7 */
-		break;
-	}
-	return used;
-}
-
-/* ---- Input ------------------------------------------------------------ */
-
-/* Hands bytes to the current state until they are used up or the state
- * cannot take more now.  Returns the bytes consumed; the caller keeps the
- * rest.  Stops when the connection closed (conns[fd] no longer c). */
-static size_t
-conn_process(struct conn *c, uint8_t *p, size_t n)
-{
-	size_t off = 0, used;
-	int fd = c->fd;
-
-	while (off < n && conns[fd] == c) {
-		if (c->file_fd >= 0 || (c->out && c->out->len - c->out->off > OUT_HIGH))
-			break;      /* busy: the rest waits for the output */
-		switch (c->state) {
-		case CONN_HTTP:
-			used = conn_http(c, p + off, n - off);
-			break;
-		case CONN_BODY:
-			used = n - off < c->body_left ? n - off : (size_t)c->body_left;
-			if (!(c->body_left -= used))
-				c->state = CONN_HTTP;
-			break;
-		case CONN_WS:
-			used = conn_ws(c, p + off, n - off);
-			break;
-		default:
-			return n;   /* closing: input is discarded */
-		}
-		if (!used)
-			break;
-		off += used;
-	}
-	return off;
-}
-
-/* Keeps the unconsumed tail of p in c->in (p may be c->in itself). */
-static int
-conn_stash(struct conn *c, const uint8_t *p, size_t n)
-{
-	if (!n) {
-		free(c->in);
-		c->in = NULL;
-		c->in_len = 0;
-		return 0;
-	}
-	if (!c->in && !(c->in = malloc(IN_CAP))) {
-		conn_close(c, "out of memory");
-		return -1;
-	}
-	memmove(c->in, p, n);
-	c->in_len = n;
-	return 0;
-}
-
-static void
-conn_process_stash(struct conn *c)
-{
-	size_t used = conn_process(c, c->in, c->in_len);
-
-	if (conns[c->fd] == c)
-		conn_stash(c, c->in + used, c->in_len - used);
-}
-
-static void
-conn_read(struct conn *c)
-{
-	uint8_t *p = rbuf;
-	size_t have = 0, used;
-	ssize_t n;
-
-	if (c->state == CONN_LINGER) {
-		n = read(c->fd, rbuf, sizeof(rbuf));
-		if (n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR))
-			conn_close(c, NULL);
-		return;
-	}
-	if (c->in_len) {
-		/* a partial request or frame is waiting: read after it */
-		if (c->in_len == IN_CAP) {
-			conn_close(c, "input buffer full");
-			return;
-		}
-		p = c->in;
-		have = c->in_len;
-		n = read(c->fd, p + have, IN_CAP - have);
-	} else {
-		n = read(c->fd, rbuf, sizeof(rbuf));
-	}
-	if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR))
-		return;
-	if (n <= 0) {
-		conn_close(c, n ? strerror(errno) : "peer closed");
-		return;
-	}
-	have += (size_t)n;
-	used = conn_process(c, p, have);
-	if (conns[c->fd] == c && conn_stash(c, p + used, have - used) == 0)
-		conn_watch(c);
-}
-
-/* ---- Accepting -------------------------------------------------------- */
-
-static void
-conn_accept(void)
-{
-	struct conn *c;
-	int fd, i, one = 1;
-
-	for (i = 0; i < ACCEPT_BURST; i++) {
-		fd = accept(listen_fd, NULL, NULL);
-		if (fd < 0) {
-			if (errno == EMFILE || errno == ENFILE) {
-				/* Out of descriptors.  Give back the spare one,
-				 * take the waiting connection and close it, so
-				 * the listening socket stops being ready instead
-				 * of waking us in a loop. */
-				if (reserve_fd >= 0) {
-					close(reserve_fd);
-					fd = accept(listen_fd, NULL, NULL);
-					if (fd >= 0)
-						close(fd);
-					reserve_fd = open("/dev/null", O_RDONLY);
-					logmsg("out of file descriptors: refused a connection");
-					if (reserve_fd >= 0)
-						continue;
-				}
-				/* No spare: stop accepting for a moment. */
-				loop_mod(listen_fd, 0);
-				accept_resume = now + 100;
-				return;
-			}
-			if (errno == ECONNABORTED || errno == EINTR || errno == EPROTO)
-				continue;
-			if (errno != EAGAIN && errno != EWOULDBLOCK)
-				logmsg("accept: %s", strerror(errno));
-			return;
-		}
-		if (fd >= conns_max || !(c = calloc(1, sizeof(*c)))) {
-			close(fd);
-			continue;
-		}
-		fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
-		fcntl(fd, F_SETFD, FD_CLOEXEC);
-		/* small frames are latency-bound: send them at once */
-		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-		c->fd = fd;
-		c->state = CONN_HTTP;
-		c->client_ix = -1;
-		c->file_fd = -1;
-		c->mask = LOOP_READ;
-		if (loop_add(fd, LOOP_READ) < 0) {
-			close(fd);
-			free(c);
-			continue;
-		}
-		conns[fd] = c;
-		if (fd > conns_hi)
-			conns_hi = fd;
-		nconns++;
-		set_deadline(c, now + HTTP_DEADLINE_MS);
-		logmsg("fd %d: connected", fd);
-	}
-}
-
-/* ---- Timers ----------------------------------------------------------- */
-
-/* Every tick: new values, and every subscriber owes its letters. */
-static void
-tick(void)
-{
-	int i;
-
-	state_tick();
-	for (i = 0; i < nclients; i++) {
-		struct conn *c = clients[i];
-
-		if (c->subs) {
-			c->dirty |= c->subs;
-			if (!(c->flags & F_WANT_WRITE))
-				pending_add(c);
-		}
-	}
-}
-
-/* Closes connections past their deadline and finds the next one. */
-static void
-housekeeping(void)
-{
-	int fd;
-
-	next_house = -1;
-	for (fd = 0; fd <= conns_hi; fd++) {
-		struct conn *c = conns[fd];
-
-		if (!c || c->deadline < 0)
-			continue;
-		if (c->deadline <= now)
-			conn_close(c, c->state == CONN_HTTP || c->state == CONN_BODY ?
-			    "request timeout" : "closing timeout");
-		else if (next_house < 0 || c->deadline < next_house)
-			next_house = c->deadline;
-	}
-	while (conns_hi > 0 && !conns[conns_hi])
-		conns_hi--;
-}
-
-/* RFC 6455 5.5.2: a ping to every client; one that did not answer the
- * previous ping is gone. */
-static void
-keepalive(void)
-{
-	int i;
-
-	for (i = nclients - 1; i >= 0; i--) {
-		struct conn *c = clients[i];
-
-		if (c->state != CONN_WS)
-			continue;
-		if (c->flags & F_PINGED) {
-			conn_close(c, "no answer to ping");
-			continue;
-		}
-		c->flags |= F_PINGED;
-		conn_frame(c, WS_OP_PING, "letterd", 7);
-	}
-}
-
-static void
 on_signal(int sig)
 {
 	int saved = errno;
@@ -914,32 +68,6 @@ on_signal(int sig)
 	}
 	errno = saved;
 }
-
-/* SIGINT/SIGTERM: stop accepting, send close 1001 to every client and
- * give them SHUTDOWN_MS to answer. */
-static void
-shutdown_begin(void)
-{
-	int fd;
-
-	logmsg("shutting down");
-	loop_del(listen_fd);
-	close(listen_fd);
-	listen_fd = -1;
-	for (fd = 0; fd <= conns_hi; fd++) {
-		struct conn *c = conns[fd];
-
-		if (!c)
-			continue;
-		if (c->state == CONN_WS)
-			conn_ws_close(c, WS_GOING_AWAY);
-		else if (c->state != CONN_CLOSING && c->state != CONN_LINGER)
-			conn_close(c, NULL);
-	}
-	shutdown_at = now + SHUTDOWN_MS;
-}
-
-/* ---- Start-up --------------------------------------------------------- */
 
 static void
 usage(FILE *f)
@@ -989,22 +117,22 @@ options(int argc, char **argv)
 		case 'p': opt_port = number(optarg, 0, 65535); break;
 		case 'i': opt_tick = number(optarg, 1, MAX_TICK_MS); break;
 		case 'k': opt_ping = number(optarg, 0, MAX_PING_SECS); break;
-		case 'm': opt_max_msg = number(optarg, 1, MAX_MSG_LIMIT); break;
-		case 'c': opt_clients = number(optarg, 0, MAX_FDS); break;
+		case 'm': conn_opts.max_msg = (size_t)number(optarg, 1, MAX_MSG_LIMIT); break;
+		case 'c': conn_opts.max_clients = number(optarg, 0, MAX_FDS); break;
 		case 'r':
-			if (!realpath(optarg, opt_root) || stat(opt_root, &st) < 0 ||
+			if (!realpath(optarg, conn_opts.root) || stat(conn_opts.root, &st) < 0 ||
 			    !S_ISDIR(st.st_mode)) {
 				fprintf(stderr, "letterd: -r %s: not a directory\n", optarg);
 				usage(stderr);
 				exit(2);
 			}
 			/* "/" becomes "", so that "root + '/' + name" works */
-			if (!strcmp(opt_root, "/"))
-				opt_root[0] = '\0';
-			opt_root_len = strlen(opt_root);
-			opt_static = 1;
+			if (!strcmp(conn_opts.root, "/"))
+				conn_opts.root[0] = '\0';
+			conn_opts.root_len = strlen(conn_opts.root);
+			conn_opts.has_root = 1;
 			break;
-		case 'v': opt_verbose = 1; break;
+		case 'v': conn_opts.verbose = 1; break;
 		case 'h': usage(stdout); exit(0);
 		case 'V': printf("letterd %s\n", LETTERD_VERSION); exit(0);
 		default: usage(stderr); exit(2);
@@ -1078,7 +206,7 @@ setup(void)
 {
 	struct sigaction sa;
 	struct rlimit rl;
-	int i;
+	int i, maxfd = 1024;
 
 	/* A peer that vanished must give EPIPE, not kill us. */
 	memset(&sa, 0, sizeof(sa));
@@ -1092,15 +220,10 @@ setup(void)
 			    MAX_FDS : rl.rlim_max;
 			setrlimit(RLIMIT_NOFILE, &rl);
 		}
-		conns_max = rl.rlim_cur == RLIM_INFINITY || rl.rlim_cur > MAX_FDS ?
+		maxfd = rl.rlim_cur == RLIM_INFINITY || rl.rlim_cur > MAX_FDS ?
 		    MAX_FDS : (int)rl.rlim_cur;
-	} else {
-		conns_max = 1024;
 	}
-	conns = calloc((size_t)conns_max, sizeof(*conns));
-	clients = calloc((size_t)conns_max, sizeof(*clients));
-	pending = calloc((size_t)conns_max, sizeof(*pending));
-	if (!conns || !clients || !pending || loop_init(conns_max) < 0)
+	if (conn_init(maxfd) < 0 || loop_init(maxfd) < 0)
 		die("out of memory");
 
 	/* The self-pipe: a signal wakes the loop without a race. */
@@ -1114,7 +237,6 @@ setup(void)
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 
-	reserve_fd = open("/dev/null", O_RDONLY);
 	if (loop_add(listen_fd, LOOP_READ) < 0 || loop_add(sig_pipe[0], LOOP_READ) < 0)
 		die("event loop: %s", strerror(errno));
 }
@@ -1129,85 +251,80 @@ int
 main(int argc, char **argv)
 {
 	struct loop_event ev[MAX_EVENTS];
+	int64_t now, next_tick, next_ping = -1, accept_resume = -1, shutdown_at = -1;
 	int i, n, accepting;
 
 	options(argc, argv);
 	listen_start();
 	setup();
 	state_init(seed());
-	now = loop_now();
+	conn_now = now = loop_now();
 	next_tick = now + opt_tick;
 	if (opt_ping)
 		next_ping = now + opt_ping * 1000;
-	logmsg("%s backend, tick %ld ms", loop_backend(), opt_tick);
+	conn_log("%s backend, tick %ld ms", loop_backend(), opt_tick);
 
 	for (;;) {
 		int64_t deadline;
 
-		flush_pending();
-		if (shutdown_at >= 0 && (nconns == 0 || now >= shutdown_at))
+		conn_flush_pending();
+		if (shutdown_at >= 0 && (conn_count() == 0 || now >= shutdown_at))
 			break;
-		deadline = earliest(earliest(next_tick, next_house),
+		deadline = earliest(earliest(next_tick, conn_deadline()),
 		    earliest(earliest(next_ping, accept_resume), shutdown_at));
 		n = loop_wait(ev, MAX_EVENTS, deadline);
-		now = loop_now();
+		conn_now = now = loop_now();
 		accepting = 0;
 		for (i = 0; i < n; i++) {
-			struct conn *c;
-
 			if (ev[i].fd == listen_fd) {
-				accepting = 1;   /* after the batch: see below */
-				continue;
-			}
-			if (ev[i].fd == sig_pipe[0]) {
+				accepting = 1;
+			} else if (ev[i].fd == sig_pipe[0]) {
 				char drain[16];
 
 				while (read(sig_pipe[0], drain, sizeof(drain)) > 0)
 					;
-				continue;
+			} else {
+				conn_event(ev[i].fd, ev[i].mask);
 			}
-			/* A connection closed earlier in this batch has left
-			 * conns[]; its fd cannot have been reused yet, since
-			 * accepting waits until the batch is done. */
-			if (ev[i].fd >= conns_max || !(c = conns[ev[i].fd]))
-				continue;
-			if (ev[i].mask & LOOP_READ)
-				conn_read(c);
-			if ((ev[i].mask & LOOP_WRITE) && conns[ev[i].fd] == c)
-				conn_flush(c);
 		}
-		if (accepting && listen_fd >= 0)
-			conn_accept();
-		if (sig_caught && shutdown_at < 0)
-			shutdown_begin();
+		if (accepting && conn_accept(listen_fd) < 0) {
+			/* out of descriptors and no spare: pause 100 ms
+			 * rather than spin on a listening socket we cannot
+			 * empty */
+			loop_mod(listen_fd, 0);
+			accept_resume = now + 100;
+		}
 		if (accept_resume >= 0 && now >= accept_resume) {
 			accept_resume = -1;
-			if (listen_fd >= 0)
-				loop_mod(listen_fd, LOOP_READ);
+			loop_mod(listen_fd, LOOP_READ);
+		}
+		if (sig_caught && shutdown_at < 0) {
+			/* SIGINT/SIGTERM: stop accepting, close 1001 to every
+			 * client, and give them SHUTDOWN_MS to answer */
+			conn_log("shutting down");
+			loop_del(listen_fd);
+			close(listen_fd);
+			listen_fd = -1;
+			accept_resume = -1;
+			conn_shutdown();
+			shutdown_at = now + SHUTDOWN_MS;
 		}
 		if (now >= next_tick) {
-			tick();
+			conn_tick();
 			next_tick += opt_tick;
 			if (next_tick <= now)      /* we fell behind: skip, do not burst */
 				next_tick = now + opt_tick;
 		}
-		if (next_house >= 0 && now >= next_house)
-			housekeeping();
+		if (conn_deadline() >= 0 && now >= conn_deadline())
+			conn_housekeeping();
 		if (next_ping >= 0 && now >= next_ping) {
-			keepalive();
+			conn_keepalive();
 			next_ping = now + opt_ping * 1000;
 		}
 	}
 
-	for (i = 0; i <= conns_hi; i++)
-		if (conns[i])
-			conn_close(conns[i], NULL);
+	conn_free_all();
 	loop_free();
-	free(conns);
-	free(clients);
-	free(pending);
-	if (reserve_fd >= 0)
-		close(reserve_fd);
 	close(sig_pipe[0]);
 	close(sig_pipe[1]);
 	return 0;

@@ -262,7 +262,7 @@ ws_feed(struct ws_rx *rx, uint8_t *buf, size_t len, size_t max_msg,
 		if (rx->op >= WS_OP_CLOSE) {
 			const uint8_t *p = buf + off;
 
-			if (n < rx->flen || rx->ctl_len) {
+			if (n < rx->flen) {
 				/* split over reads: gather it (at most 125 bytes) */
 				if (!rx->ctl && !(rx->ctl = malloc(WS_CONTROL_MAX)))
 					return ws_fail(ev, WS_INTERNAL, off);
