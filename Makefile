@@ -11,6 +11,8 @@ PREFIX = /usr/local
 DESTDIR =
 # POLL=1 forces the poll() backend on Linux.
 POLL = 0
+# make fuzz: seconds per fuzz target.
+FUZZ_SECONDS = 60
 
 LETTERD_CPPFLAGS = -D_XOPEN_SOURCE=700 -DLETTERD_POLL=$(POLL) -I.
 
@@ -38,6 +40,12 @@ mkpage: mkpage.c
 test: letterd
 	./test.sh
 
+fuzz: page.c
+	sh tests/fuzz/run.sh $(FUZZ_SECONDS)
+
+bench: letterd
+	sh bench/run.sh
+
 install: letterd
 	mkdir -p $(DESTDIR)$(PREFIX)/bin
 	cp letterd $(DESTDIR)$(PREFIX)/bin/letterd
@@ -47,4 +55,4 @@ clean:
 	rm -f letterd mkpage page.c page.c.tmp *.o
 	rm -rf build
 
-.PHONY: all test install clean
+.PHONY: all test fuzz bench install clean
