@@ -29,7 +29,13 @@ letterd: $(OBJ)
 	$(CC) $(CFLAGS) $(LETTERD_CPPFLAGS) -c $<
 
 $(OBJ): $(HDR) Makefile
-loop.o: loop_epoll.c loop_poll.c
+loop.o: loop_epoll.c loop_poll.c poll$(POLL).stamp
+
+# The backend is chosen when loop.o is compiled: a stamp per POLL value
+# makes loop.o follow a change of POLL between two runs of make.
+poll$(POLL).stamp:
+	rm -f poll0.stamp poll1.stamp
+	touch $@
 
 page.c: index.html mkpage
 	./mkpage < index.html > $@.tmp && mv $@.tmp $@
@@ -52,7 +58,7 @@ install: letterd
 	chmod 755 $(DESTDIR)$(PREFIX)/bin/letterd
 
 clean:
-	rm -f letterd mkpage page.c page.c.tmp *.o
+	rm -f letterd mkpage page.c page.c.tmp *.o poll0.stamp poll1.stamp
 	rm -rf build
 
 .PHONY: all test fuzz bench install clean

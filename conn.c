@@ -50,6 +50,7 @@ struct conn_opts conn_opts = { DEFAULT_MAX_MSG, 0, 0, 0, "", 0 };
 int64_t conn_now;
 
 enum conn_state {
+	CONN_FREE,      /* no connection on this fd */
 	CONN_HTTP,      /* reading a request head */
 	CONN_BODY,      /* discarding the body of a request we answered */
 	CONN_WS,        /* a WebSocket client */
@@ -60,6 +61,14 @@ enum conn_state {
 #define F_WANT_WRITE 0x01  /* the kernel refused output: wait for POLLOUT */
 #define F_PENDING    0x02  /* on the pending list, to be flushed */
 #define F_PINGED     0x04  /* a keepalive ping is unanswered */
+#define F_FILE       0x08  /* a static file is being sent (u.h.file_fd) */
+
+/* Input not consumed yet: half a request or frame, or input held back
+ * while the output is backed up.  IN_CAP bytes, only while needed. */
+struct in {
+	size_t len;
+	uint8_t data[IN_CAP];
+};
 
 /* Output that is not a tick value, in order, grown as needed. */
 struct out {
@@ -67,6 +76,10 @@ struct out {
 	uint8_t data[];
 };
 
+/* One connection, 96 bytes on LP64: every idle client costs this, its
+ * slots in clients[] and pending[], and nothing else (issue 5's budget is
+ * 128 bytes).  Buffers hang off it only while they hold something, and the
+ * HTTP and WebSocket parts share their memory. */
 struct conn {
 	int fd;
 	uint8_t state;          /* enum conn_state */
@@ -77,23 +90,32 @@ struct conn {
 	int client_ix;          /* place in clients[], -1 if not a client */
 	int pending_ix;         /* place in pending[] while F_PENDING */
 	int64_t deadline;       /* request, closing or linger deadline; -1 */
-	size_t scan;            /* http_parse's resume point */
-	uint64_t body_left;     /* CONN_BODY: request body bytes to skip */
-	int file_fd;            /* a static file being sent, -1 if none */
-	uint64_t file_left;
-	uint8_t *in;            /* input not consumed yet (IN_CAP), or NULL */
-	size_t in_len;
+	struct in *in;          /* input not consumed yet, or NULL */
 	struct out *out;        /* queued output, or NULL */
-	struct ws_rx rx;        /* CONN_WS: the frame parser */
+	union {
+		struct {        /* before the upgrade */
+			size_t scan;          /* http_parse's resume point */
+			int file_fd;          /* with F_FILE: a static file */
+			uint64_t body_left;   /* CONN_BODY: bytes to skip */
+			uint64_t file_left;   /* with F_FILE: bytes to send */
+		} h;
+		struct ws_rx rx;        /* CONN_WS: the frame parser */
+	} u;
 };
 
-static struct conn **conns;       /* by fd */
+/* A compile-time check of the promise above (C99 has no static_assert):
+ * the array size goes negative, and the build fails, if it is broken. */
+typedef char conn_size_check[sizeof(struct conn) <= 96 || sizeof(void *) > 8 ? 1 : -1];
+
+/* The connections, indexed by fd: no allocation per connection, and the
+ * pages of the array are only touched as descriptors are used. */
+static struct conn *conns;
 static int conns_max;             /* size of conns[] */
-static int conns_hi;              /* conns[] above this are all NULL */
+static int conns_hi;              /* conns[] above this are all free */
 static int nconns;
-static struct conn **clients;     /* WebSocket clients, dense */
+static int *clients;              /* fds of the WebSocket clients, dense */
 static int nclients;
-static struct conn **pending;     /* to flush before sleeping, dense */
+static int *pending;              /* fds to flush before sleeping, dense */
 static int npending;
 static int64_t next_deadline = -1; /* earliest c->deadline, or -1 */
 static int reserve_fd = -1;       /* spare descriptor for EMFILE */
@@ -130,7 +152,7 @@ conn_set_deadline(struct conn *c, int64_t when)
 static void
 conn_watch(struct conn *c)
 {
-	int busy = c->file_fd >= 0 || (c->out && c->out->len - c->out->off > OUT_HIGH);
+	int busy = (c->flags & F_FILE) || (c->out && c->out->len - c->out->off > OUT_HIGH);
 	int mask = 0;
 
 	if (c->state != CONN_CLOSING && !busy)
@@ -148,7 +170,7 @@ conn_pending_add(struct conn *c)
 		return;
 	c->flags |= F_PENDING;
 	c->pending_ix = npending;
-	pending[npending++] = c;
+	pending[npending++] = c->fd;
 }
 
 static void
@@ -157,7 +179,7 @@ conn_pending_remove(struct conn *c)
 	if (!(c->flags & F_PENDING))
 		return;
 	pending[c->pending_ix] = pending[--npending];
-	pending[c->pending_ix]->pending_ix = c->pending_ix;
+	conns[pending[c->pending_ix]].pending_ix = c->pending_ix;
 	c->flags &= ~F_PENDING;
 }
 
@@ -169,18 +191,20 @@ conn_close(struct conn *c, const char *why)
 	conn_pending_remove(c);
 	if (c->client_ix >= 0) {
 		clients[c->client_ix] = clients[--nclients];
-		clients[c->client_ix]->client_ix = c->client_ix;
+		conns[clients[c->client_ix]].client_ix = c->client_ix;
 	}
 	loop_del(c->fd);
 	close(c->fd);
-	if (c->file_fd >= 0)
-		close(c->file_fd);
-	conns[c->fd] = NULL;
+	if (c->flags & F_FILE)
+		close(c->u.h.file_fd);
+	if (c->state == CONN_WS)
+		ws_rx_free(&c->u.rx);
 	nconns--;
-	ws_rx_free(&c->rx);
 	free(c->in);
 	free(c->out);
-	free(c);
+	c->in = NULL;
+	c->out = NULL;
+	c->state = CONN_FREE;
 }
 
 /* Queues n bytes of output; 0, or -1 (and the connection is closed) when
@@ -238,6 +262,10 @@ conn_ws_close(struct conn *c, int code)
 	p[1] = (uint8_t)code;
 	if (conn_frame(c, WS_OP_CLOSE, p, 2) < 0)
 		return;
+	/* the parser is done with: its memory goes now, and the union
+	 * becomes the (empty) HTTP part again */
+	ws_rx_free(&c->u.rx);
+	memset(&c->u, 0, sizeof(c->u));
 	c->state = CONN_CLOSING;
 	conn_set_deadline(c, conn_now + LINGER_MS);
 	conn_watch(c);
@@ -293,18 +321,18 @@ static int
 conn_fill_file(struct conn *c)
 {
 	uint8_t buf[FILE_CHUNK];
-	size_t want = c->file_left < sizeof(buf) ? (size_t)c->file_left : sizeof(buf);
-	ssize_t n = read(c->file_fd, buf, want);
+	size_t want = c->u.h.file_left < sizeof(buf) ? (size_t)c->u.h.file_left : sizeof(buf);
+	ssize_t n = read(c->u.h.file_fd, buf, want);
 
 	if (n <= 0) {
 		/* shrank under us: the promised length cannot be kept */
 		conn_close(c, "static file read failed");
 		return -1;
 	}
-	c->file_left -= (uint64_t)n;
-	if (!c->file_left) {
-		close(c->file_fd);
-		c->file_fd = -1;
+	c->u.h.file_left -= (uint64_t)n;
+	if (!c->u.h.file_left) {
+		close(c->u.h.file_fd);
+		c->flags &= ~F_FILE;
 	}
 	return conn_queue(c, buf, (size_t)n);
 }
@@ -337,7 +365,7 @@ conn_flush(struct conn *c)
 			free(c->out);
 			c->out = NULL;
 		}
-		if (c->file_fd >= 0) {
+		if (c->flags & F_FILE) {
 			if (conn_fill_file(c) < 0)
 				return -1;
 			continue;
@@ -359,9 +387,9 @@ conn_flush(struct conn *c)
 		shutdown(c->fd, SHUT_WR);
 		c->state = CONN_LINGER;
 		conn_set_deadline(c, conn_now + LINGER_MS);
-	} else if (c->in_len) {
+	} else if (c->in) {
 		conn_process_stash(c);
-		if (conns[c->fd] != c)
+		if (c->state == CONN_FREE)
 			return -1;
 	}
 	conn_watch(c);
@@ -376,7 +404,7 @@ void
 conn_flush_pending(void)
 {
 	while (npending > 0)
-		conn_flush(pending[npending - 1]);
+		conn_flush(&conns[pending[npending - 1]]);
 }
 
 /* ---- HTTP ------------------------------------------------------------- */
@@ -407,7 +435,7 @@ conn_http_done(struct conn *c, const struct http_req *r)
 	}
 	if (r->content_length) {
 		c->state = CONN_BODY;
-		c->body_left = r->content_length;
+		c->u.h.body_left = r->content_length;
 	}
 	conn_set_deadline(c, conn_now + HTTP_DEADLINE_MS);
 }
@@ -462,8 +490,9 @@ conn_http_static(struct conn *c, const struct http_req *r)
 		return;
 	}
 	if (r->method == HTTP_GET && st.st_size > 0) {
-		c->file_fd = fd;
-		c->file_left = (uint64_t)st.st_size;
+		c->u.h.file_fd = fd;
+		c->flags |= F_FILE;
+		c->u.h.file_left = (uint64_t)st.st_size;
 	} else {
 		close(fd);
 	}
@@ -513,9 +542,9 @@ conn_http_upgrade(struct conn *c, const struct http_req *r)
 		return;
 	c->state = CONN_WS;
 	c->deadline = -1;
-	ws_rx_init(&c->rx);
+	ws_rx_init(&c->u.rx);
 	c->client_ix = nclients;
-	clients[nclients++] = c;
+	clients[nclients++] = c->fd;
 	conn_log("fd %d: WebSocket client (%d)", c->fd, nclients);
 }
 
@@ -542,15 +571,15 @@ static size_t
 conn_http(struct conn *c, uint8_t *p, size_t n)
 {
 	struct http_req r;
-	size_t skip = c->scan ? 0 : http_skip_empty((char *)p, n);
+	size_t skip = c->u.h.scan ? 0 : http_skip_empty((char *)p, n);
 	long len;
 
 	if (skip)
 		return skip;
-	len = http_parse((char *)p, n, &c->scan, &r);
+	len = http_parse((char *)p, n, &c->u.h.scan, &r);
 	if (len == 0)
 		return 0;
-	c->scan = 0;
+	c->u.h.scan = 0;
 	if (len < 0) {
 		conn_http_fail(c, (int)-len, NULL);
 		return n;
@@ -610,7 +639,7 @@ static size_t
 conn_ws(struct conn *c, uint8_t *p, size_t n)
 {
 	struct ws_ev ev;
-	size_t used = ws_feed(&c->rx, p, n, conn_opts.max_msg, &ev);
+	size_t used = ws_feed(&c->u.rx, p, n, conn_opts.max_msg, &ev);
 
 	switch (ev.type) {
 	case WS_TEXT:
@@ -638,23 +667,22 @@ conn_ws(struct conn *c, uint8_t *p, size_t n)
 
 /* Hands bytes to the current state until they are used up or the state
  * cannot take more now.  Returns the bytes consumed; the caller keeps the
- * rest.  Stops when the connection closed (conns[fd] no longer c). */
+ * rest.  Stops when the connection closed. */
 static size_t
 conn_process(struct conn *c, uint8_t *p, size_t n)
 {
 	size_t off = 0, used;
-	int fd = c->fd;
 
-	while (off < n && conns[fd] == c) {
-		if (c->file_fd >= 0 || (c->out && c->out->len - c->out->off > OUT_HIGH))
+	while (off < n && c->state != CONN_FREE) {
+		if ((c->flags & F_FILE) || (c->out && c->out->len - c->out->off > OUT_HIGH))
 			break;      /* busy: the rest waits for the output */
 		switch (c->state) {
 		case CONN_HTTP:
 			used = conn_http(c, p + off, n - off);
 			break;
 		case CONN_BODY:
-			used = n - off < c->body_left ? n - off : (size_t)c->body_left;
-			if (!(c->body_left -= used))
+			used = n - off < c->u.h.body_left ? n - off : (size_t)c->u.h.body_left;
+			if (!(c->u.h.body_left -= used))
 				c->state = CONN_HTTP;
 			break;
 		case CONN_WS:
@@ -670,32 +698,31 @@ conn_process(struct conn *c, uint8_t *p, size_t n)
 	return off;
 }
 
-/* Keeps the unconsumed tail of p in c->in (p may be c->in itself). */
+/* Keeps the unconsumed tail of p in c->in (p may be inside c->in). */
 static int
 conn_stash(struct conn *c, const uint8_t *p, size_t n)
 {
 	if (!n) {
 		free(c->in);
 		c->in = NULL;
-		c->in_len = 0;
 		return 0;
 	}
-	if (!c->in && !(c->in = malloc(IN_CAP))) {
+	if (!c->in && !(c->in = malloc(sizeof(*c->in)))) {
 		conn_close(c, "out of memory");
 		return -1;
 	}
-	memmove(c->in, p, n);
-	c->in_len = n;
+	memmove(c->in->data, p, n);
+	c->in->len = n;
 	return 0;
 }
 
 static void
 conn_process_stash(struct conn *c)
 {
-	size_t used = conn_process(c, c->in, c->in_len);
+	size_t used = conn_process(c, c->in->data, c->in->len);
 
-	if (conns[c->fd] == c)
-		conn_stash(c, c->in + used, c->in_len - used);
+	if (c->state != CONN_FREE)
+		conn_stash(c, c->in->data + used, c->in->len - used);
 }
 
 static void
@@ -711,14 +738,14 @@ conn_read(struct conn *c)
 			conn_close(c, NULL);
 		return;
 	}
-	if (c->in_len) {
+	if (c->in) {
 		/* a partial request or frame is waiting: read after it */
-		if (c->in_len == IN_CAP) {
+		if (c->in->len == IN_CAP) {
 			conn_close(c, "input buffer full");
 			return;
 		}
-		p = c->in;
-		have = c->in_len;
+		p = c->in->data;
+		have = c->in->len;
 		n = read(c->fd, p + have, IN_CAP - have);
 	} else {
 		n = read(c->fd, rbuf, sizeof(rbuf));
@@ -731,7 +758,7 @@ conn_read(struct conn *c)
 	}
 	have += (size_t)n;
 	used = conn_process(c, p, have);
-	if (conns[c->fd] == c && conn_stash(c, p + used, have - used) == 0)
+	if (c->state != CONN_FREE && conn_stash(c, p + used, have - used) == 0)
 		conn_watch(c);
 }
 
@@ -743,10 +770,12 @@ conn_adopt(int fd)
 	struct conn *c;
 	int one = 1;
 
-	if (fd >= conns_max || !(c = calloc(1, sizeof(*c)))) {
+	if (fd >= conns_max) {
 		close(fd);
 		return -1;
 	}
+	c = &conns[fd];
+	memset(c, 0, sizeof(*c));
 	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
 	fcntl(fd, F_SETFD, FD_CLOEXEC);
 	/* small frames are latency-bound: send them at once (fails
@@ -755,14 +784,12 @@ conn_adopt(int fd)
 	c->fd = fd;
 	c->state = CONN_HTTP;
 	c->client_ix = -1;
-	c->file_fd = -1;
 	c->mask = LOOP_READ;
 	if (loop_add(fd, LOOP_READ) < 0) {
 		close(fd);
-		free(c);
+		c->state = CONN_FREE;
 		return -1;
 	}
-	conns[fd] = c;
 	if (fd > conns_hi)
 		conns_hi = fd;
 	nconns++;
@@ -816,7 +843,7 @@ conn_tick(void)
 
 	state_tick();
 	for (i = 0; i < nclients; i++) {
-		struct conn *c = clients[i];
+		struct conn *c = &conns[clients[i]];
 
 		if (c->subs) {
 			c->dirty |= c->subs;
@@ -834,9 +861,9 @@ conn_housekeeping(void)
 
 	next_deadline = -1;
 	for (fd = 0; fd <= conns_hi; fd++) {
-		struct conn *c = conns[fd];
+		struct conn *c = &conns[fd];
 
-		if (!c || c->deadline < 0)
+		if (c->state == CONN_FREE || c->deadline < 0)
 			continue;
 		if (c->deadline <= conn_now)
 			conn_close(c, c->state == CONN_HTTP || c->state == CONN_BODY ?
@@ -844,7 +871,7 @@ conn_housekeeping(void)
 		else if (next_deadline < 0 || c->deadline < next_deadline)
 			next_deadline = c->deadline;
 	}
-	while (conns_hi > 0 && !conns[conns_hi])
+	while (conns_hi > 0 && conns[conns_hi].state == CONN_FREE)
 		conns_hi--;
 }
 
@@ -856,7 +883,7 @@ conn_keepalive(void)
 	int i;
 
 	for (i = nclients - 1; i >= 0; i--) {
-		struct conn *c = clients[i];
+		struct conn *c = &conns[clients[i]];
 
 		if (c->state != CONN_WS)
 			continue;
@@ -876,9 +903,9 @@ conn_shutdown(void)
 	int fd;
 
 	for (fd = 0; fd <= conns_hi; fd++) {
-		struct conn *c = conns[fd];
+		struct conn *c = &conns[fd];
 
-		if (!c)
+		if (c->state == CONN_FREE)
 			continue;
 		if (c->state == CONN_WS)
 			conn_ws_close(c, WS_GOING_AWAY);
@@ -905,14 +932,14 @@ conn_event(int fd, int mask)
 {
 	struct conn *c;
 
-	/* A connection closed earlier in this batch has left conns[]; its
+	/* A connection closed earlier in this batch is CONN_FREE; its
 	 * fd cannot have been reused yet, since main accepts only after the
 	 * batch is done. */
-	if (fd < 0 || fd >= conns_max || !(c = conns[fd]))
+	if (fd < 0 || fd >= conns_max || (c = &conns[fd])->state == CONN_FREE)
 		return;
 	if (mask & LOOP_READ)
 		conn_read(c);
-	if ((mask & LOOP_WRITE) && conns[fd] == c)
+	if ((mask & LOOP_WRITE) && c->state != CONN_FREE)
 		conn_flush(c);
 }
 
@@ -933,12 +960,13 @@ conn_free_all(void)
 	int fd;
 
 	for (fd = 0; fd <= conns_hi && conns; fd++)
-		if (conns[fd])
-			conn_close(conns[fd], NULL);
+		if (conns[fd].state != CONN_FREE)
+			conn_close(&conns[fd], NULL);
 	free(conns);
 	free(clients);
 	free(pending);
-	conns = clients = pending = NULL;
+	conns = NULL;
+	clients = pending = NULL;
 	if (reserve_fd >= 0)
 		close(reserve_fd);
 	reserve_fd = -1;

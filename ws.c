@@ -73,13 +73,52 @@ ws_rx_init(struct ws_rx *rx)
 	rx->hdr_need = 2;
 }
 
+/* A payload split over reads, gathered: the control frame's in ctl, the
+ * text message's in msg, which grows up to max_msg. */
+struct ws_part {
+	size_t msg_len, msg_cap;
+	uint8_t ctl_len;
+	uint8_t ctl[WS_CONTROL_MAX];
+	uint8_t msg[];
+};
+
 void
 ws_rx_free(struct ws_rx *rx)
 {
-	free(rx->msg);
-	free(rx->ctl);
-	rx->msg = rx->ctl = NULL;
-	rx->msg_cap = 0;
+	free(rx->part);
+	rx->part = NULL;
+}
+
+size_t
+ws_rx_held(const struct ws_rx *rx)
+{
+	return rx->part ? sizeof(*rx->part) + rx->part->msg_cap : 0;
+}
+
+/* Makes sure rx->part exists with room for msg bytes of message, growing
+ * by doubling but never past limit; 0 or -1. */
+static int
+ws_part(struct ws_rx *rx, size_t msg, size_t limit)
+{
+	struct ws_part *p = rx->part;
+	size_t cap = p ? p->msg_cap : 0;
+
+	if (p && cap >= msg)
+		return 0;
+	if (cap < msg) {
+		cap = cap ? cap : 256;
+		while (cap < msg)
+			cap *= 2;
+		if (cap > limit)
+			cap = limit;
+	}
+	if (!(p = realloc(p, sizeof(*p) + cap)))
+		return -1;
+	if (!rx->part)
+		p->msg_len = p->ctl_len = 0;
+	p->msg_cap = cap;
+	rx->part = p;
+	return 0;
 }
 
 static size_t
@@ -155,32 +194,27 @@ ws_check_length(struct ws_rx *rx, size_t max_msg)
 	}
 	/* 1009 is decided here, before the payload: both sides are at most
 	 * 2^63 and max_msg, so neither the sum nor the compare can wrap. */
-	if (rx->op <= WS_OP_BINARY && len > (uint64_t)max_msg - rx->msg_len)
+	if (rx->op <= WS_OP_BINARY &&
+	    len > (uint64_t)max_msg - (rx->part ? rx->part->msg_len : 0))
 		return WS_TOO_BIG;
 	memcpy(rx->mask, m, 4);
-	rx->flen = rx->left = len;
+	rx->left = len;
+	rx->fresh = 1;
+	rx->mpos = 0;
 	return 0;
 }
 
-/* Copies n bytes to the growing message buffer; 0, or -1 out of memory. */
+/* Copies n bytes to the message gathered so far; 0, or -1 out of memory.
+ * The buffer never grows past max_msg: the header check saw to that. */
 static int
 ws_append(struct ws_rx *rx, const uint8_t *p, size_t n, size_t max_msg)
 {
-	if (rx->msg_len + n > rx->msg_cap) {
-		size_t cap = rx->msg_cap ? rx->msg_cap : 256;
-		uint8_t *m;
+	size_t want = (rx->part ? rx->part->msg_len : 0) + n;
 
-		while (cap < rx->msg_len + n)
-			cap *= 2;
-		if (cap > max_msg)
-			cap = max_msg;
-		if (!(m = realloc(rx->msg, cap)))
-			return -1;
-		rx->msg = m;
-		rx->msg_cap = cap;
-	}
-	memcpy(rx->msg + rx->msg_len, p, n);
-	rx->msg_len += n;
+	if (ws_part(rx, want, max_msg) < 0)
+		return -1;
+	memcpy(rx->part->msg + rx->part->msg_len, p, n);
+	rx->part->msg_len += n;
 	return 0;
 }
 
@@ -216,7 +250,6 @@ ws_feed(struct ws_rx *rx, uint8_t *buf, size_t len, size_t max_msg,
         struct ws_ev *ev)
 {
 	size_t off = 0, n, i;
-	uint64_t pos;
 	int code;
 
 	ev->type = WS_NONE;
@@ -226,7 +259,6 @@ ws_feed(struct ws_rx *rx, uint8_t *buf, size_t len, size_t max_msg,
 		/* The previous event was delivered: give its memory back so an
 		 * idle connection holds nothing. */
 		ws_rx_free(rx);
-		rx->msg_len = rx->ctl_len = 0;
 		rx->release = 0;
 	}
 	while (off < len) {
@@ -256,30 +288,33 @@ ws_feed(struct ws_rx *rx, uint8_t *buf, size_t len, size_t max_msg,
 
 		/* Payload: unmask what this read holds of it. */
 		n = rx->left < len - off ? (size_t)rx->left : len - off;
-		pos = rx->flen - rx->left;
 		for (i = 0; i < n; i++)
-			buf[off + i] ^= rx->mask[(pos + i) & 3];
+			buf[off + i] ^= rx->mask[(rx->mpos + i) & 3];
+		rx->mpos = (uint8_t)((rx->mpos + n) & 3);
 		if (rx->op >= WS_OP_CLOSE) {
 			const uint8_t *p = buf + off;
+			size_t total = n;
 
-			if (n < rx->flen) {
+			if (!rx->fresh || n < rx->left) {
 				/* split over reads: gather it (at most 125 bytes) */
-				if (!rx->ctl && !(rx->ctl = malloc(WS_CONTROL_MAX)))
+				if (ws_part(rx, 0, 0) < 0)
 					return ws_fail(ev, WS_INTERNAL, off);
-				memcpy(rx->ctl + rx->ctl_len, p, n);
-				rx->ctl_len += n;
-				p = rx->ctl;
+				memcpy(rx->part->ctl + rx->part->ctl_len, p, n);
+				rx->part->ctl_len = (uint8_t)(rx->part->ctl_len + n);
+				p = rx->part->ctl;
+				total = rx->part->ctl_len;
 			}
 			off += n;
 			rx->left -= n;
+			rx->fresh = 0;
 			if (rx->left)
 				continue;
 			rx->in_payload = 0;
-			ws_control(rx, p, (size_t)rx->flen, ev);
-			if (rx->ctl) {
-				/* the ctl buffer goes with the next call, but a
-				 * message under way keeps its own buffer */
-				rx->ctl_len = 0;
+			ws_control(rx, p, total, ev);
+			if (rx->part) {
+				/* the buffer goes with the next call, unless a
+				 * message under way still needs it */
+				rx->part->ctl_len = 0;
 				rx->release = !rx->msg_open;
 			}
 			return off;
@@ -288,7 +323,8 @@ ws_feed(struct ws_rx *rx, uint8_t *buf, size_t len, size_t max_msg,
 		rx->utf8 = utf8_feed(rx->utf8, buf + off, n);
 		if (rx->utf8 == UTF8_BAD)
 			return ws_fail(ev, WS_INVALID_DATA, off + n);
-		if (rx->fin && rx->msg_len == 0 && n == rx->flen) {
+		if (rx->fin && rx->fresh && n == rx->left &&
+		    !(rx->part && rx->part->msg_len)) {
 			/* the whole message is in this read: no copy */
 			ev->data = buf + off;
 			ev->len = n;
@@ -297,6 +333,7 @@ ws_feed(struct ws_rx *rx, uint8_t *buf, size_t len, size_t max_msg,
 		}
 		off += n;
 		rx->left -= n;
+		rx->fresh = 0;
 		if (rx->left)
 			continue;
 		rx->in_payload = 0;
@@ -306,8 +343,8 @@ ws_feed(struct ws_rx *rx, uint8_t *buf, size_t len, size_t max_msg,
 		if (rx->utf8 != UTF8_OK)
 			return ws_fail(ev, WS_INVALID_DATA, off);
 		if (!ev->data) {
-			ev->data = rx->msg ? rx->msg : buf + off;
-			ev->len = rx->msg_len;
+			ev->data = rx->part ? rx->part->msg : buf + off;
+			ev->len = rx->part ? rx->part->msg_len : 0;
 		}
 		ev->type = WS_TEXT;
 		rx->msg_open = 0;

@@ -42,10 +42,13 @@ struct ws_ev {
 	int code;            /* WS_CLOSE: the code to echo; WS_FAIL: to send */
 };
 
-/* The parser's state between reads.  A frame header is gathered in hdr; a
- * payload that is not complete within one read is copied into msg (data)
- * or ctl (control), allocated only while such a frame is pending, so an
- * idle connection holds no buffer. */
+/* The parser's state between reads: 48 bytes, because every client has
+ * one.  A frame header is gathered in hdr.  A payload that does not arrive
+ * within one read is copied into part (struct ws_part, in ws.c), which is
+ * allocated only while such a payload is pending, so an idle connection
+ * holds no buffer. */
+struct ws_part;
+
 struct ws_rx {
 	uint8_t hdr[14];     /* 2 + 8 (length) + 4 (mask) */
 	uint8_t hdr_len;     /* bytes of hdr gathered */
@@ -54,17 +57,18 @@ struct ws_rx {
 	uint8_t op, fin;
 	uint8_t msg_open;    /* a fragmented text message is under way */
 	uint8_t release;     /* the last event's buffer may be freed */
+	uint8_t fresh;       /* no byte of this frame's payload seen yet */
+	uint8_t mpos;        /* payload bytes seen, modulo 4: the mask index */
 	uint8_t mask[4];
-	uint64_t flen;       /* this frame's payload length */
-	uint64_t left;       /* payload bytes still to come */
 	uint32_t utf8;       /* validator state of the current message */
-	size_t msg_len, msg_cap, ctl_len;
-	uint8_t *msg;
-	uint8_t *ctl;
+	uint64_t left;       /* payload bytes of this frame still to come */
+	struct ws_part *part;
 };
 
 void ws_rx_init(struct ws_rx *rx);
 void ws_rx_free(struct ws_rx *rx);
+/* Bytes of heap the parser holds now (0 for an idle connection). */
+size_t ws_rx_held(const struct ws_rx *rx);
 
 /* Consumes client bytes from buf (which it unmasks in place) until one
  * event is complete or buf is used up.  Returns the bytes consumed and
