@@ -39,6 +39,7 @@
 #include "http.h"
 #include "json.h"
 #include "loop.h"
+#include "metrics.h"
 #include "state.h"
 #include "ws.h"
 
@@ -46,7 +47,7 @@
 extern const unsigned char page_html[];
 extern const size_t page_html_len;
 
-struct conn_opts conn_opts = { DEFAULT_MAX_MSG, 0, 0, 0, "", 0 };
+struct conn_opts conn_opts = { DEFAULT_MAX_MSG, 0, 0, 0, 0, "", 0 };
 int64_t conn_now;
 
 enum conn_state {
@@ -118,6 +119,7 @@ static int nclients;
 static int *pending;              /* fds to flush before sleeping, dense */
 static int npending;
 static int64_t next_deadline = -1; /* earliest c->deadline, or -1 */
+static int subscribers[STATE_LETTERS]; /* clients per letter, for /metrics */
 static int reserve_fd = -1;       /* spare descriptor for EMFILE */
 static uint8_t rbuf[READ_CHUNK];  /* every read lands here first */
 
@@ -184,11 +186,19 @@ conn_pending_remove(struct conn *c)
 }
 
 static void
-conn_close(struct conn *c, const char *why)
+conn_close(struct conn *c, int drop, const char *why)
 {
+	int i;
+
 	if (why)
 		conn_log("fd %d: closed: %s", c->fd, why);
+	if (drop >= 0)
+		metrics.dropped[drop]++;
 	conn_pending_remove(c);
+	/* all of a client's subscriptions go with it */
+	for (i = 0; i < STATE_LETTERS; i++)
+		if (c->subs >> i & 1)
+			subscribers[i]--;
 	if (c->client_ix >= 0) {
 		clients[c->client_ix] = clients[--nclients];
 		conns[clients[c->client_ix]].client_ix = c->client_ix;
@@ -221,7 +231,7 @@ conn_queue(struct conn *c, const void *p, size_t n)
 			cap *= 2;
 		if (!o || cap > o->cap) {
 			if (!(o = realloc(o, sizeof(*o) + cap))) {
-				conn_close(c, "out of memory");
+				conn_close(c, DROP_NO_MEMORY, "out of memory");
 				return -1;
 			}
 			if (!c->out)
@@ -300,10 +310,12 @@ conn_send_values(struct conn *c)
 	n = writev(c->fd, iov, k);
 	if (n < 0)
 		return errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR ? 1 : -1;
+	metrics.bytes += (uint64_t)n;
 	for (i = 0; i < STATE_LETTERS && n > 0; i++) {
 		if (!(d >> i & 1))
 			continue;
 		c->dirty &= ~(UINT32_C(1) << i);
+		metrics.messages++;
 		if (n < STATE_FRAME_LEN) {
 			/* the kernel cut this frame: its tail must go next */
 			if (conn_queue(c, f + i * STATE_FRAME_LEN + n,
@@ -326,7 +338,7 @@ conn_fill_file(struct conn *c)
 
 	if (n <= 0) {
 		/* shrank under us: the promised length cannot be kept */
-		conn_close(c, "static file read failed");
+		conn_close(c, DROP_IO_ERROR, "static file read failed");
 		return -1;
 	}
 	c->u.h.file_left -= (uint64_t)n;
@@ -353,10 +365,11 @@ conn_flush(struct conn *c)
 			if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR))
 				goto blocked;
 			if (n < 0) {
-				conn_close(c, strerror(errno));
+				conn_close(c, DROP_IO_ERROR, strerror(errno));
 				return -1;
 			}
 			o->off += (size_t)n;
+			metrics.bytes += (uint64_t)n;
 			if (o->off < o->len)
 				goto blocked;
 		}
@@ -372,7 +385,8 @@ conn_flush(struct conn *c)
 		}
 		if (c->state == CONN_WS && c->dirty) {
 			if ((r = conn_send_values(c)) < 0) {
-				conn_close(c, strerror(errno));
+				if (c->state != CONN_FREE)  /* not already */
+					conn_close(c, DROP_IO_ERROR, strerror(errno));
 				return -1;
 			}
 			if (r)
@@ -499,6 +513,23 @@ conn_http_static(struct conn *c, const struct http_req *r)
 	conn_http_done(c, r);
 }
 
+/* GET /metrics (-M): the counters in the Prometheus text format. */
+static void
+conn_http_metrics(struct conn *c, const struct http_req *r)
+{
+	char body[8192], head[512];
+	size_t n = metrics_render(body, sizeof(body), nconns, nclients, subscribers);
+	size_t h = http_head(head, sizeof(head), 200,
+	    "text/plain; version=0.0.4; charset=utf-8", n, r->keep_alive,
+	    "Cache-Control: no-cache\r\n");
+
+	if (conn_queue(c, head, h) < 0)
+		return;
+	if (r->method == HTTP_GET && conn_queue(c, body, n) < 0)
+		return;
+	conn_http_done(c, r);
+}
+
 /* RFC 6455 4.2: the opening handshake, server side. */
 static void
 conn_http_upgrade(struct conn *c, const struct http_req *r)
@@ -531,6 +562,7 @@ conn_http_upgrade(struct conn *c, const struct http_req *r)
 		return;
 	}
 	if (conn_opts.max_clients && nclients >= conn_opts.max_clients) {
+		metrics.refused_full++;
 		conn_http_fail(c, 503, "Retry-After: 1\r\n");
 		return;
 	}
@@ -545,6 +577,7 @@ conn_http_upgrade(struct conn *c, const struct http_req *r)
 	ws_rx_init(&c->u.rx);
 	c->client_ix = nclients;
 	clients[nclients++] = c->fd;
+	metrics.upgrades++;
 	conn_log("fd %d: WebSocket client (%d)", c->fd, nclients);
 }
 
@@ -559,6 +592,9 @@ conn_http_request(struct conn *c, const struct http_req *r)
 		conn_http_page(c, r);
 	} else if (r->path_len > 8 && !memcmp(r->path, "/static/", 8)) {
 		conn_http_static(c, r);
+	} else if (conn_opts.metrics && r->path_len == 8 &&
+	    !memcmp(r->path, "/metrics", 8)) {
+		conn_http_metrics(c, r);
 	} else if (r->path_len == 3 && !memcmp(r->path, "/ws", 3)) {
 		conn_http_fail(c, 400, NULL);    /* RFC 6455 4.2.1: not a handshake */
 	} else {
@@ -615,6 +651,7 @@ conn_ws_command(struct conn *c, const uint8_t *p, size_t n)
 
 	if (json_command((const char *)p, n, &cmd, &why) < 0) {
 		conn_ws_reply(c, "{\"error\": \"%s\"}", why);
+		metrics.replies++;
 		return;
 	}
 	i = cmd.letter - 'A';
@@ -622,15 +659,20 @@ conn_ws_command(struct conn *c, const uint8_t *p, size_t n)
 	if (cmd.action == JSON_SUBSCRIBE) {
 		/* the current value at once, in order with other replies;
 		 * it is also what a dirty bit would have sent */
+		if (!(c->subs & bit))
+			subscribers[i]++;
 		c->subs |= bit;
 		c->dirty &= ~bit;
 		conn_queue(c, state_frames() + i * STATE_FRAME_LEN, STATE_FRAME_LEN);
+		metrics.messages++;
 	} else if (c->subs & bit) {
+		subscribers[i]--;
 		c->subs &= ~bit;
 		c->dirty &= ~bit;
 	} else {
 		conn_ws_reply(c, "{\"%c\": \"You need to subscribe before un-subscribing\"}",
 		    cmd.letter);
+		metrics.replies++;
 	}
 }
 
@@ -656,6 +698,7 @@ conn_ws(struct conn *c, uint8_t *p, size_t n)
 		conn_ws_close(c, ev.code);                    /* RFC 6455 5.5.1 */
 		break;
 	case WS_FAIL:
+		metrics_protocol_error(ev.code);
 		conn_log("fd %d: protocol error, close %d", c->fd, ev.code);
 		conn_ws_close(c, ev.code);                    /* RFC 6455 7.1.7 */
 		break;
@@ -708,7 +751,7 @@ conn_stash(struct conn *c, const uint8_t *p, size_t n)
 		return 0;
 	}
 	if (!c->in && !(c->in = malloc(sizeof(*c->in)))) {
-		conn_close(c, "out of memory");
+		conn_close(c, DROP_NO_MEMORY, "out of memory");
 		return -1;
 	}
 	memmove(c->in->data, p, n);
@@ -735,13 +778,13 @@ conn_read(struct conn *c)
 	if (c->state == CONN_LINGER) {
 		n = read(c->fd, rbuf, sizeof(rbuf));
 		if (n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR))
-			conn_close(c, NULL);
+			conn_close(c, -1, NULL);
 		return;
 	}
 	if (c->in) {
 		/* a partial request or frame is waiting: read after it */
 		if (c->in->len == IN_CAP) {
-			conn_close(c, "input buffer full");
+			conn_close(c, DROP_IO_ERROR, "input buffer full");
 			return;
 		}
 		p = c->in->data;
@@ -753,7 +796,7 @@ conn_read(struct conn *c)
 	if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR))
 		return;
 	if (n <= 0) {
-		conn_close(c, n ? strerror(errno) : "peer closed");
+		conn_close(c, n ? DROP_IO_ERROR : -1, n ? strerror(errno) : "peer closed");
 		return;
 	}
 	have += (size_t)n;
@@ -793,6 +836,7 @@ conn_adopt(int fd)
 	if (fd > conns_hi)
 		conns_hi = fd;
 	nconns++;
+	metrics.accepted++;
 	conn_set_deadline(c, conn_now + HTTP_DEADLINE_MS);
 	conn_log("fd %d: connected", fd);
 	return 0;
@@ -821,6 +865,7 @@ conn_accept(int listen_fd)
 			if (fd >= 0)
 				close(fd);
 			reserve_fd = open("/dev/null", O_RDONLY);
+			metrics.dropped[DROP_FD_LIMIT]++;
 			conn_log("out of file descriptors: refused a connection");
 			continue;
 		}
@@ -835,6 +880,16 @@ conn_accept(int listen_fd)
 
 /* ---- Timers ----------------------------------------------------------- */
 
+static int
+conn_popcount(uint32_t v)
+{
+	int n = 0;
+
+	for (; v; v &= v - 1)
+		n++;
+	return n;
+}
+
 /* Every tick: new values, and every subscriber owes its letters. */
 void
 conn_tick(void)
@@ -846,6 +901,8 @@ conn_tick(void)
 		struct conn *c = &conns[clients[i]];
 
 		if (c->subs) {
+			/* an owed value not sent yet is replaced: conflated */
+			metrics.conflated += conn_popcount(c->dirty & c->subs);
 			c->dirty |= c->subs;
 			if (!(c->flags & F_WANT_WRITE))
 				conn_pending_add(c);
@@ -867,6 +924,8 @@ conn_housekeeping(void)
 			continue;
 		if (c->deadline <= conn_now)
 			conn_close(c, c->state == CONN_HTTP || c->state == CONN_BODY ?
+			    DROP_REQUEST_TIMEOUT : DROP_CLOSING_TIMEOUT,
+			    c->state == CONN_HTTP || c->state == CONN_BODY ?
 			    "request timeout" : "closing timeout");
 		else if (next_deadline < 0 || c->deadline < next_deadline)
 			next_deadline = c->deadline;
@@ -888,7 +947,7 @@ conn_keepalive(void)
 		if (c->state != CONN_WS)
 			continue;
 		if (c->flags & F_PINGED) {
-			conn_close(c, "no answer to ping");
+			conn_close(c, DROP_PING_TIMEOUT, "no answer to ping");
 			continue;
 		}
 		c->flags |= F_PINGED;
@@ -910,7 +969,7 @@ conn_shutdown(void)
 		if (c->state == CONN_WS)
 			conn_ws_close(c, WS_GOING_AWAY);
 		else if (c->state != CONN_CLOSING && c->state != CONN_LINGER)
-			conn_close(c, NULL);
+			conn_close(c, -1, NULL);
 	}
 }
 
@@ -961,7 +1020,7 @@ conn_free_all(void)
 
 	for (fd = 0; fd <= conns_hi && conns; fd++)
 		if (conns[fd].state != CONN_FREE)
-			conn_close(&conns[fd], NULL);
+			conn_close(&conns[fd], -1, NULL);
 	free(conns);
 	free(clients);
 	free(pending);

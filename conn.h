@@ -14,6 +14,7 @@ struct conn_opts {
 	size_t max_msg;          /* -m */
 	long max_clients;        /* -c, 0 = no limit */
 	int verbose;             /* -v */
+	int metrics;             /* -M: serve GET /metrics */
 	int has_root;            /* -r given */
 	char root[PATH_MAX];     /* resolved -r DIR, "" for "/" */
 	size_t root_len;

@@ -32,6 +32,7 @@
 #include "config.h"
 #include "conn.h"
 #include "loop.h"
+#include "metrics.h"
 #include "state.h"
 
 static const char *opt_addr = DEFAULT_ADDR;
@@ -73,7 +74,7 @@ static void
 usage(FILE *f)
 {
 	fprintf(f,
-	    "usage: letterd [-hvV] [-b addr] [-p port] [-i ms] [-k secs] [-m bytes]\n"
+	    "usage: letterd [-hMvV] [-b addr] [-p port] [-i ms] [-k secs] [-m bytes]\n"
 	    "               [-c clients] [-r dir]\n"
 	    "  -b addr     bind address, IPv4 or IPv6 (default %s)\n"
 	    "  -p port     port, 0 picks a free one (default %d)\n"
@@ -82,6 +83,7 @@ usage(FILE *f)
 	    "  -m bytes    largest message a client may send (default %d)\n"
 	    "  -c clients  most WebSocket clients at once, 0 = no limit (default 0)\n"
 	    "  -r dir      serve /static/NAME from dir (default: off)\n"
+	    "  -M          serve GET /metrics (Prometheus text format)\n"
 	    "  -v          log connections and errors to stderr\n"
 	    "  -h          this help\n"
 	    "  -V          print the version\n",
@@ -111,7 +113,7 @@ options(int argc, char **argv)
 	struct stat st;
 	int ch;
 
-	while ((ch = getopt(argc, argv, "b:p:i:k:m:c:r:vhV")) != -1) {
+	while ((ch = getopt(argc, argv, "b:p:i:k:m:c:r:MvhV")) != -1) {
 		switch (ch) {
 		case 'b': opt_addr = optarg; break;
 		case 'p': opt_port = number(optarg, 0, 65535); break;
@@ -132,6 +134,7 @@ options(int argc, char **argv)
 			conn_opts.root_len = strlen(conn_opts.root);
 			conn_opts.has_root = 1;
 			break;
+		case 'M': conn_opts.metrics = 1; break;
 		case 'v': conn_opts.verbose = 1; break;
 		case 'h': usage(stdout); exit(0);
 		case 'V': printf("letterd %s\n", LETTERD_VERSION); exit(0);
@@ -241,6 +244,16 @@ setup(void)
 		die("event loop: %s", strerror(errno));
 }
 
+/* Microseconds on the monotonic clock, for the tick histogram. */
+static int64_t
+now_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
 static int64_t
 earliest(int64_t a, int64_t b)
 {
@@ -310,7 +323,13 @@ main(int argc, char **argv)
 			shutdown_at = now + SHUTDOWN_MS;
 		}
 		if (now >= next_tick) {
+			int64_t t0 = now_us();
+
+			/* the fan-out is written now rather than at the top of
+			 * the loop, so that the histogram times all of it */
 			conn_tick();
+			conn_flush_pending();
+			metrics_tick(now_us() - t0);
 			next_tick += opt_tick;
 			if (next_tick <= now)      /* we fell behind: skip, do not burst */
 				next_tick = now + opt_tick;

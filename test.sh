@@ -15,7 +15,7 @@ CI=${CI:-}
 WFLAGS="-std=c99 -Wall -Wextra -pedantic"
 DEFS="-D_XOPEN_SOURCE=700 -I. -Itests"
 SAN="-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer"
-SRC="main.c conn.c loop.c http.c ws.c state.c json.c sha1.c base64.c utf8.c page.c"
+SRC="main.c conn.c loop.c http.c ws.c state.c json.c metrics.c sha1.c base64.c utf8.c page.c"
 B=build/test
 passed=0
 failed=0
@@ -82,7 +82,7 @@ if ! make >"$B/make.log" 2>&1; then
 fi
 build letterd-asan $WFLAGS -O1 -g $SAN $DEFS -DLETTERD_POLL=0 -o "$B/letterd-asan" $SRC
 build letterd-poll $WFLAGS -O2 $DEFS -DLETTERD_POLL=1 -o "$B/letterd-poll" $SRC
-for t in itest stest; do
+for t in itest stest mtest; do
 	build $t $WFLAGS -O2 -g $DEFS -o tests/$t tests/$t.c tests/wsc.c sha1.c base64.c
 done
 

@@ -20,7 +20,7 @@ trap 'exit 130' INT
 trap 'exit 143' TERM
 
 # test.sh builds the test clients; build them here too when run on its own.
-for t in itest stest; do
+for t in itest stest mtest; do
 	[ -x tests/$t ] && continue
 	${CC:-cc} -std=c99 -Wall -Wextra -pedantic -O2 -D_XOPEN_SOURCE=700 \
 	    -I. -Itests -o tests/$t tests/$t.c tests/wsc.c sha1.c \
@@ -55,6 +55,8 @@ group() {
 		tests/itest "$PORT" "$name" "$SERVER_PID" >"$log" 2>&1
 	elif [ "$name" = static ]; then
 		tests/stest "$PORT" >"$log" 2>&1
+	elif [ "$name" = metrics ]; then
+		tests/mtest "$PORT" >"$log" 2>&1
 	else
 		tests/itest "$PORT" "$name" >"$log" 2>&1
 	fi
@@ -99,6 +101,7 @@ group maxclients -c 2
 group msglimit -m 100
 group shutdown -i 50
 group static -r "$tree/static-root"
+group metrics -M -i 50
 # valgrind.sh runs churn under valgrind; here it runs at full speed.
 group churn -i 50 -k 1
 

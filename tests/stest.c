@@ -138,6 +138,10 @@ main(int argc, char **argv)
 		    attacks[i], st);
 		CHECK(!leaked(), "GET %s: the secret came back", attacks[i]);
 	}
+	/* Without -M there is no /metrics. */
+	st = request("GET", "/metrics");
+	CHECK(st == 404, "GET /metrics without -M: %d, expected 404", st);
+
 	/* A very long path: 414 if the line is too long, else 404. */
 	memset(longpath, 'a', sizeof(longpath) - 1);
 	memcpy(longpath, "/static/", 8);
