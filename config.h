@@ -59,4 +59,15 @@
 #define ACCEPT_BURST       64    /* accepts per turn, so one flood cannot starve the rest */
 #define LISTEN_BACKLOG     1024
 
+/* Relay mode (-u): the upstream's 101 head, what we queue for it (the
+ * handshake and 26 subscriptions fit many times), the backoff between
+ * attempts (PROTOCOL.md: from 100 ms, capped at 2 s), how long an attempt
+ * may take, and the largest message we take from the upstream. */
+#define RELAY_HEAD_MAX       8192
+#define RELAY_OUT_CAP        8192
+#define RELAY_BACKOFF_MIN_MS 100
+#define RELAY_BACKOFF_MAX_MS 2000
+#define RELAY_CONNECT_MS     5000
+#define RELAY_MAX_MSG        65536
+
 #endif

@@ -574,7 +574,7 @@ conn_http_upgrade(struct conn *c, const struct http_req *r)
 		return;
 	c->state = CONN_WS;
 	c->deadline = -1;
-	ws_rx_init(&c->u.rx);
+	ws_rx_init(&c->u.rx, 0);
 	c->client_ix = nclients;
 	clients[nclients++] = c->fd;
 	metrics.upgrades++;
@@ -663,8 +663,12 @@ conn_ws_command(struct conn *c, const uint8_t *p, size_t n)
 			subscribers[i]++;
 		c->subs |= bit;
 		c->dirty &= ~bit;
-		conn_queue(c, state_frames() + i * STATE_FRAME_LEN, STATE_FRAME_LEN);
-		metrics.messages++;
+		/* a relay that has no value yet sends it when it comes */
+		if (state_known(i)) {
+			conn_queue(c, state_frames() + i * STATE_FRAME_LEN,
+			    STATE_FRAME_LEN);
+			metrics.messages++;
+		}
 	} else if (c->subs & bit) {
 		subscribers[i]--;
 		c->subs &= ~bit;
@@ -904,6 +908,25 @@ conn_tick(void)
 			/* an owed value not sent yet is replaced: conflated */
 			metrics.conflated += conn_popcount(c->dirty & c->subs);
 			c->dirty |= c->subs;
+			if (!(c->flags & F_WANT_WRITE))
+				conn_pending_add(c);
+		}
+	}
+}
+
+void
+conn_publish(int letter)
+{
+	uint32_t bit = UINT32_C(1) << letter;
+	int i;
+
+	for (i = 0; i < nclients; i++) {
+		struct conn *c = &conns[clients[i]];
+
+		if (c->subs & bit) {
+			if (c->dirty & bit)
+				metrics.conflated++;
+			c->dirty |= bit;
 			if (!(c->flags & F_WANT_WRITE))
 				conn_pending_add(c);
 		}

@@ -43,6 +43,8 @@ void conn_event(int fd, int mask);
 void conn_flush_pending(void);
 
 void conn_tick(void);          /* new values, every subscriber owes its letters */
+/* Relay mode: letter (0..25) has a new value; its subscribers owe it. */
+void conn_publish(int letter);
 void conn_keepalive(void);     /* ping everyone; drop who did not answer */
 void conn_housekeeping(void);  /* close connections past their deadline */
 int64_t conn_deadline(void);   /* the next deadline, -1 if none */

@@ -49,6 +49,9 @@ struct json_str {
 struct json_found {
 	int action;
 	int letter;
+	int members;       /* members of the outermost object */
+	int vletter;       /* a member "X": integer, for json_update */
+	long vvalue;
 };
 
 static int json_value(struct json_cur *c, int depth, struct json_found *top);
@@ -251,8 +254,26 @@ static int json_member(struct json_cur *c, int depth,
 	int str = json_peek(c) == '"';
 	int l;
 
+	size_t start = c->i;
+
 	if ((str ? json_string(c, &v) : json_value(c, depth, NULL)) != 0)
 		return -1;
+	top->members++;
+	if (!str && !key->nomatch && key->len == 1 && key->buf[0] >= 'A' &&
+	    key->buf[0] <= 'Z') {
+		/* a value message: "X": digits, read back from the text */
+		size_t i;
+
+		top->vletter = key->buf[0];
+		top->vvalue = 0;
+		for (i = start; i < c->i; i++) {
+			if (c->s[i] < '0' || c->s[i] > '9' || top->vvalue > 99999) {
+				top->vvalue = -1;
+				break;
+			}
+			top->vvalue = top->vvalue * 10 + (c->s[i] - '0');
+		}
+	}
 	if (json_is(key, "action")) {
 		top->action = !str ? -1 :
 		    json_is(&v, "subscribe") ? JSON_SUBSCRIBE :
@@ -328,7 +349,7 @@ int json_command(const char *s, size_t n, struct json_command *cmd,
                  const char **why)
 {
 	struct json_cur c = { s, n, 0, "invalid JSON" };
-	struct json_found f = { 0, 0 };
+	struct json_found f = { 0, 0, 0, 0, 0 };
 	int object, rc;
 
 	json_ws(&c);
@@ -355,4 +376,28 @@ int json_command(const char *s, size_t n, struct json_command *cmd,
 		return 0;
 	}
 	return -1;
+}
+
+/*
+ * A server's value message, as a relay receives it from its upstream: an
+ * object with exactly one member, named by one letter A..Z, whose value is
+ * an integer 1000..9999.  Anything else -- an error reply, the unsubscribe
+ * message -- is well-formed but not a value.
+ */
+int json_update(const char *s, size_t n, char *letter, int *value)
+{
+	struct json_cur c = { s, n, 0, "invalid JSON" };
+	struct json_found f = { 0, 0, 0, 0, 0 };
+	int object, rc;
+
+	json_ws(&c);
+	object = json_peek(&c) == '{';
+	rc = json_value(&c, 0, &f);
+	json_ws(&c);
+	if (rc != 0 || c.i != n || !object || f.members != 1 || !f.vletter ||
+	    f.vvalue < 1000 || f.vvalue > 9999)
+		return -1;
+	*letter = (char)f.vletter;
+	*value = (int)f.vvalue;
+	return 0;
 }

@@ -26,4 +26,9 @@ struct json_command {
 int json_command(const char *s, size_t n, struct json_command *cmd,
                  const char **why);
 
+/* Parses a server's value message, {"A": 1234}: an object whose only
+ * member is named by one letter A..Z and holds an integer 1000..9999.
+ * Returns 0 and fills *letter and *value, or -1 for any other text. */
+int json_update(const char *s, size_t n, char *letter, int *value);
+
 #endif

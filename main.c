@@ -33,6 +33,7 @@
 #include "conn.h"
 #include "loop.h"
 #include "metrics.h"
+#include "relay.h"
 #include "state.h"
 
 static const char *opt_addr = DEFAULT_ADDR;
@@ -75,7 +76,7 @@ usage(FILE *f)
 {
 	fprintf(f,
 	    "usage: letterd [-hMvV] [-b addr] [-p port] [-i ms] [-k secs] [-m bytes]\n"
-	    "               [-c clients] [-r dir]\n"
+	    "               [-c clients] [-r dir] [-u ws://host:port/path]\n"
 	    "  -b addr     bind address, IPv4 or IPv6 (default %s)\n"
 	    "  -p port     port, 0 picks a free one (default %d)\n"
 	    "  -i ms       tick interval in milliseconds (default %d)\n"
@@ -83,6 +84,8 @@ usage(FILE *f)
 	    "  -m bytes    largest message a client may send (default %d)\n"
 	    "  -c clients  most WebSocket clients at once, 0 = no limit (default 0)\n"
 	    "  -r dir      serve /static/NAME from dir (default: off)\n"
+	    "  -u url      relay: mirror the values of an upstream server of this\n"
+	    "              protocol (ws://host:port/path) instead of drawing them\n"
 	    "  -M          serve GET /metrics (Prometheus text format)\n"
 	    "  -v          log connections and errors to stderr\n"
 	    "  -h          this help\n"
@@ -113,7 +116,7 @@ options(int argc, char **argv)
 	struct stat st;
 	int ch;
 
-	while ((ch = getopt(argc, argv, "b:p:i:k:m:c:r:MvhV")) != -1) {
+	while ((ch = getopt(argc, argv, "b:p:i:k:m:c:r:u:MvhV")) != -1) {
 		switch (ch) {
 		case 'b': opt_addr = optarg; break;
 		case 'p': opt_port = number(optarg, 0, 65535); break;
@@ -135,6 +138,14 @@ options(int argc, char **argv)
 			conn_opts.has_root = 1;
 			break;
 		case 'M': conn_opts.metrics = 1; break;
+		case 'u':
+			if (relay_init(optarg) < 0) {
+				fprintf(stderr, "letterd: -u %s: not a ws://HOST:PORT/PATH URL\n",
+				    optarg);
+				usage(stderr);
+				exit(2);
+			}
+			break;
 		case 'v': conn_opts.verbose = 1; break;
 		case 'h': usage(stdout); exit(0);
 		case 'V': printf("letterd %s\n", LETTERD_VERSION); exit(0);
@@ -272,7 +283,8 @@ main(int argc, char **argv)
 	setup();
 	state_init(seed());
 	conn_now = now = loop_now();
-	next_tick = now + opt_tick;
+	/* a relay's values come from its upstream, not from ticks */
+	next_tick = relay_active() ? -1 : now + opt_tick;
 	if (opt_ping)
 		next_ping = now + opt_ping * 1000;
 	conn_log("%s backend, tick %ld ms", loop_backend(), opt_tick);
@@ -284,13 +296,16 @@ main(int argc, char **argv)
 		if (shutdown_at >= 0 && (conn_count() == 0 || now >= shutdown_at))
 			break;
 		deadline = earliest(earliest(next_tick, conn_deadline()),
-		    earliest(earliest(next_ping, accept_resume), shutdown_at));
+		    earliest(earliest(next_ping, accept_resume),
+		    earliest(shutdown_at, relay_deadline())));
 		n = loop_wait(ev, MAX_EVENTS, deadline);
 		conn_now = now = loop_now();
 		accepting = 0;
 		for (i = 0; i < n; i++) {
 			if (ev[i].fd == listen_fd) {
 				accepting = 1;
+			} else if (ev[i].fd == relay_get_fd()) {
+				relay_event(ev[i].mask);
 			} else if (ev[i].fd == sig_pipe[0]) {
 				char drain[16];
 
@@ -320,9 +335,12 @@ main(int argc, char **argv)
 			listen_fd = -1;
 			accept_resume = -1;
 			conn_shutdown();
+			relay_stop();
 			shutdown_at = now + SHUTDOWN_MS;
 		}
-		if (now >= next_tick) {
+		if (relay_deadline() >= 0 && now >= relay_deadline())
+			relay_timer();
+		if (next_tick >= 0 && now >= next_tick) {
 			int64_t t0 = now_us();
 
 			/* the fan-out is written now rather than at the top of
@@ -332,17 +350,20 @@ main(int argc, char **argv)
 			metrics_tick(now_us() - t0);
 			next_tick += opt_tick;
 			if (next_tick <= now)      /* we fell behind: skip, do not burst */
-				next_tick = now + opt_tick;
+				/* a relay's values come from its upstream, not from ticks */
+	next_tick = relay_active() ? -1 : now + opt_tick;
 		}
 		if (conn_deadline() >= 0 && now >= conn_deadline())
 			conn_housekeeping();
 		if (next_ping >= 0 && now >= next_ping) {
 			conn_keepalive();
+			relay_keepalive();
 			next_ping = now + opt_ping * 1000;
 		}
 	}
 
 	conn_free_all();
+	relay_stop();
 	loop_free();
 	close(sig_pipe[0]);
 	close(sig_pipe[1]);

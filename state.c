@@ -14,6 +14,7 @@
 static int state_values[STATE_LETTERS];
 static uint8_t state_frame[STATE_LETTERS * STATE_FRAME_LEN];
 static uint64_t state_rng;
+static uint32_t state_unknown;   /* relay: letters with no value yet */
 
 static uint64_t
 state_next(void)
@@ -74,6 +75,26 @@ state_tick(void)
 		state_values[i] = state_draw();
 		state_encode(i);
 	}
+}
+
+void
+state_init_relay(void)
+{
+	state_unknown = (UINT32_C(1) << STATE_LETTERS) - 1;
+}
+
+void
+state_set(int letter, int value)
+{
+	state_values[letter] = value;
+	state_encode(letter);
+	state_unknown &= ~(UINT32_C(1) << letter);
+}
+
+int
+state_known(int letter)
+{
+	return !(state_unknown >> letter & 1);
 }
 
 const uint8_t *

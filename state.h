@@ -17,6 +17,9 @@
 /* Seeds the generator and draws the first values. */
 void state_init(uint64_t seed);
 
+/* Relay mode: no value is known until the upstream sends it. */
+void state_init_relay(void);
+
 /* Redraws all 26 values, A to Z, and re-encodes their frames. */
 void state_tick(void);
 
@@ -25,5 +28,11 @@ void state_tick(void);
 const uint8_t *state_frames(void);
 
 int state_value(int letter);   /* letter 0..25 */
+
+/* Relay mode: the upstream says letter (0..25) is now value (1000..9999). */
+void state_set(int letter, int value);
+
+/* 0 until a relay's letter has had its first value; always 1 otherwise. */
+int state_known(int letter);
 
 #endif

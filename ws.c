@@ -67,10 +67,24 @@ ws_header(uint8_t *out, int opcode, uint64_t len)
 }
 
 void
-ws_rx_init(struct ws_rx *rx)
+ws_rx_init(struct ws_rx *rx, int client)
 {
 	memset(rx, 0, sizeof(*rx));
-	rx->hdr_need = 2;
+	rx->client = (uint8_t)client;
+}
+
+size_t
+ws_client_frame(uint8_t *out, int opcode, const void *p, size_t n,
+                const uint8_t mask[4])
+{
+	size_t h = ws_header(out, opcode, n), i;
+	const uint8_t *in = p;
+
+	out[1] |= 0x80;
+	memcpy(out + h, mask, 4);
+	for (i = 0; i < n; i++)
+		out[h + 4 + i] = in[i] ^ mask[i & 3];
+	return h + 4 + n;
 }
 
 /* A payload split over reads, gathered: the control frame's in ctl, the
@@ -150,8 +164,9 @@ ws_check_start(struct ws_rx *rx)
 	rx->op = b0 & 0x0f;
 	if (b0 & 0x70)
 		return WS_PROTOCOL_ERROR;     /* 5.2: RSV without an extension */
-	if (!(b1 & 0x80))
-		return WS_PROTOCOL_ERROR;     /* 5.1: clients must mask */
+	/* 5.1: a client must mask its frames, a server must not */
+	if (!(b1 & 0x80) != !!rx->client)
+		return WS_PROTOCOL_ERROR;
 	switch (rx->op) {
 	case WS_OP_CLOSE: case WS_OP_PING: case WS_OP_PONG:
 		/* 5.5: control frames are final and carry at most 125 bytes */
@@ -171,7 +186,8 @@ ws_check_start(struct ws_rx *rx)
 	default:
 		return WS_PROTOCOL_ERROR;     /* 5.2: reserved opcode */
 	}
-	rx->hdr_need = (uint8_t)(2 + (len7 == 126 ? 2 : len7 == 127 ? 8 : 0) + 4);
+	rx->hdr_need = (uint8_t)(2 + (len7 == 126 ? 2 : len7 == 127 ? 8 : 0) +
+	    (rx->client ? 0 : 4));
 	return 0;
 }
 
@@ -179,7 +195,7 @@ ws_check_start(struct ws_rx *rx)
 static int
 ws_check_length(struct ws_rx *rx, size_t max_msg)
 {
-	uint8_t len7 = rx->hdr[1] & 0x7f, *m = rx->hdr + rx->hdr_need - 4;
+	uint8_t len7 = rx->hdr[1] & 0x7f;
 	uint64_t len = len7;
 	int i;
 
@@ -197,7 +213,10 @@ ws_check_length(struct ws_rx *rx, size_t max_msg)
 	if (rx->op <= WS_OP_BINARY &&
 	    len > (uint64_t)max_msg - (rx->part ? rx->part->msg_len : 0))
 		return WS_TOO_BIG;
-	memcpy(rx->mask, m, 4);
+	if (rx->client)
+		memset(rx->mask, 0, 4);   /* nothing to unmask */
+	else
+		memcpy(rx->mask, rx->hdr + rx->hdr_need - 4, 4);
 	rx->left = len;
 	rx->fresh = 1;
 	rx->mpos = 0;
@@ -263,24 +282,23 @@ ws_feed(struct ws_rx *rx, uint8_t *buf, size_t len, size_t max_msg,
 	}
 	while (off < len) {
 		if (!rx->in_payload) {
-			n = rx->hdr_need - rx->hdr_len;
+			/* hdr_need is 0 until the first two bytes are judged */
+			n = (rx->hdr_need ? rx->hdr_need : 2) - rx->hdr_len;
 			if (n > len - off)
 				n = len - off;
 			memcpy(rx->hdr + rx->hdr_len, buf + off, n);
 			rx->hdr_len = (uint8_t)(rx->hdr_len + n);
 			off += n;
+			if (rx->hdr_len < 2)
+				continue;
+			if (!rx->hdr_need && (code = ws_check_start(rx)))
+				return ws_fail(ev, code, off);
 			if (rx->hdr_len < rx->hdr_need)
-				continue;
-			if (rx->hdr_need == 2) {
-				/* judged now; the rest of the header is to come */
-				if ((code = ws_check_start(rx)))
-					return ws_fail(ev, code, off);
-				continue;
-			}
+				continue;   /* the rest of the header is to come */
 			if ((code = ws_check_length(rx, max_msg)))
 				return ws_fail(ev, code, off);
 			rx->hdr_len = 0;
-			rx->hdr_need = 2;
+			rx->hdr_need = 0;
 			rx->in_payload = 1;
 			if (rx->op <= WS_OP_BINARY)
 				rx->msg_open = 1;

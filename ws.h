@@ -32,6 +32,12 @@ int ws_accept(const char *key, size_t n, char out[WS_ACCEPT_LEN + 1]);
 /* Writes the header of a final, unmasked frame; returns its length. */
 size_t ws_header(uint8_t *out, int opcode, uint64_t len);
 
+/* Writes a whole final frame as a client sends it (RFC 6455 5.3): masked
+ * with mask, which must be fresh and unpredictable for each frame.  n is
+ * below 65536; out has room for 8 + n bytes.  Returns the frame's length. */
+size_t ws_client_frame(uint8_t *out, int opcode, const void *p, size_t n,
+                       const uint8_t mask[4]);
+
 /* What ws_feed found. */
 enum ws_event { WS_NONE, WS_TEXT, WS_PING, WS_PONG, WS_CLOSE, WS_FAIL };
 
@@ -52,20 +58,23 @@ struct ws_part;
 struct ws_rx {
 	uint8_t hdr[14];     /* 2 + 8 (length) + 4 (mask) */
 	uint8_t hdr_len;     /* bytes of hdr gathered */
-	uint8_t hdr_need;    /* bytes the header needs, known after 2 */
+	uint8_t hdr_need;    /* bytes the header needs; 0 until 2 are in */
 	uint8_t in_payload;  /* header done, reading the payload */
 	uint8_t op, fin;
 	uint8_t msg_open;    /* a fragmented text message is under way */
 	uint8_t release;     /* the last event's buffer may be freed */
 	uint8_t fresh;       /* no byte of this frame's payload seen yet */
 	uint8_t mpos;        /* payload bytes seen, modulo 4: the mask index */
+	uint8_t client;      /* we are the client: frames come unmasked */
 	uint8_t mask[4];
 	uint32_t utf8;       /* validator state of the current message */
 	uint64_t left;       /* payload bytes of this frame still to come */
 	struct ws_part *part;
 };
 
-void ws_rx_init(struct ws_rx *rx);
+/* Prepares rx for a client's frames (server side), or with client set,
+ * for a server's frames (the relay's upstream). */
+void ws_rx_init(struct ws_rx *rx, int client);
 void ws_rx_free(struct ws_rx *rx);
 /* Bytes of heap the parser holds now (0 for an idle connection). */
 size_t ws_rx_held(const struct ws_rx *rx);

@@ -73,7 +73,13 @@ main(int argc, char **argv)
 	}
 	port = atoi(argv[1]);
 
-	body = scrape();
+	/* the server may be younger than one tick: wait for the first */
+	for (i = 0; i < 40; i++) {
+		body = scrape();
+		if (!body || sample(body, "letterd_tick_duration_seconds_count") > 0)
+			break;
+		wsc_sleep_ms(50);
+	}
 	CHECK(body != NULL, "GET /metrics: no 200 text/plain; version=0.0.4");
 	if (!body)
 		return CHECK_DONE();

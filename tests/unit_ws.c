@@ -304,7 +304,7 @@ static void ws_run(const uint8_t *in, size_t n, size_t cut, size_t step,
 	size_t off;
 
 	ws_log_init(log);
-	ws_rx_init(&rx);
+	ws_rx_init(&rx, 0);
 	ws_piece(&rx, in, cut, max_msg, log);
 	for (off = cut; off < n; ) {
 		size_t k = n - off < step ? n - off : step;
@@ -958,7 +958,7 @@ static void test_ws_memory(void)
 	wire_init(&w);
 	wire_frame(&w, FIN | WS_OP_TEXT, pay, sizeof pay);
 	buf = test_dup(w.p, w.n);
-	ws_rx_init(&rx);
+	ws_rx_init(&rx, 0);
 	used = ws_feed(&rx, buf, w.n, DEFAULT_MAX_MSG, &ev);
 	CHECK(used == w.n && ev.type == WS_TEXT && ev.len == sizeof pay &&
 	      memcmp(ev.data, pay, sizeof pay) == 0,
@@ -971,7 +971,7 @@ static void test_ws_memory(void)
 	wire_free(&w);
 
 	/* nothing to do with nothing */
-	ws_rx_init(&rx);
+	ws_rx_init(&rx, 0);
 	used = ws_feed(&rx, pay, 0, DEFAULT_MAX_MSG, &ev);
 	CHECK(used == 0 && ev.type == WS_NONE && ws_rx_held(&rx) == 0,
 	      "empty read: used %zu type %d", used, ev.type);
@@ -1048,7 +1048,7 @@ static void test_ws_memory(void)
 	wire_frame(&w, WS_OP_CONT, pay + 255, 2);
 	wire_frame(&w, FIN | WS_OP_CONT, pay + 257, 43);
 	buf = test_dup(w.p, w.n);
-	ws_rx_init(&rx);
+	ws_rx_init(&rx, 0);
 	used = ws_feed(&rx, buf, w.n, 300, &ev);
 	CHECK(used == w.n && ev.type == WS_TEXT && ev.len == 300 &&
 	      memcmp(ev.data, pay, 300) == 0 &&
