@@ -22,8 +22,8 @@ failed=0
 
 mkdir -p "$B"
 
-# Adds the "N passed, M failed" lines of a program's log to the totals; a program that
-# printed no such line, or exited non-zero, counts one failure more.
+# Adds up the "N passed, M failed" lines of a program's log; a program
+# that printed no such line, or exited non-zero, counts one failure more.
 tally() {
 	name=$1 log=$2 rc=$3
 	counts=$(awk '/^[0-9]+ passed, [0-9]+ failed/ { p += $1; f += $3; n++ }
@@ -82,7 +82,7 @@ if ! make >"$B/make.log" 2>&1; then
 fi
 build letterd-asan $WFLAGS -O1 -g $SAN $DEFS -DLETTERD_POLL=0 -o "$B/letterd-asan" $SRC
 build letterd-poll $WFLAGS -O2 $DEFS -DLETTERD_POLL=1 -o "$B/letterd-poll" $SRC
-for t in itest stest mtest; do
+for t in itest stest mtest hostile fault; do
 	build $t $WFLAGS -O2 -g $DEFS -o tests/$t tests/$t.c tests/wsc.c sha1.c base64.c
 done
 
@@ -97,18 +97,27 @@ for t in codec:"sha1.c base64.c utf8.c" json:"json.c" http:"http.c" \
 	    run "unit $name (asan+ubsan)" "$B/unit_$name"
 done
 
-# --- integration: the real binary, three builds --------------------------------
+# --- end to end: the real binary, three builds -------------------------------
+# Each suite starts its own servers (tests/lib.sh) and stops them by PID.
+#   integration  every rule of the contract (tests/itest.c, stest.c, mtest.c)
+#   hostile      huge frames, request limits, half-open peers (tests/hostile.c)
+#   faults       slowloris, a slow reader, resets, fd exhaustion (tests/fault.c)
 run "command line" tests/cli.sh ./letterd
-run "integration (epoll)" tests/integration.sh ./letterd
-[ -x "$B/letterd-asan" ] &&
-    ASAN_OPTIONS=detect_leaks=1 run "integration (asan+ubsan)" tests/integration.sh "$B/letterd-asan"
-[ -x "$B/letterd-poll" ] && run "integration (poll)" tests/integration.sh "$B/letterd-poll"
+for variant in epoll:./letterd asan+ubsan:$B/letterd-asan poll:$B/letterd-poll; do
+	build_name=${variant%%:*}
+	bin=${variant#*:}
+	[ -x "$bin" ] || continue
+	for suite in integration hostile fault; do
+		ASAN_OPTIONS=detect_leaks=1 run "$suite ($build_name)" tests/$suite.sh "$bin"
+	done
+done
 
-# --- valgrind: 100 clients churn, no error and no leak ------------------------
+# --- valgrind: no error and no leak, while clients come and go -------------------
 if command -v valgrind >/dev/null 2>&1; then
 	run "valgrind churn" tests/valgrind.sh ./letterd
+	run "hostile (valgrind)" tests/hostile.sh ./letterd valgrind
 else
-	skip "valgrind churn: valgrind not installed"
+	skip "valgrind: not installed (apt-get install valgrind)"
 fi
 
 # --- interop: Debian's python3-websockets -------------------------------------
@@ -117,6 +126,17 @@ if [ -x "$PY" ] && "$PY" -c 'import websockets' 2>/dev/null; then
 	run "interop python3-websockets" tests/interop.sh "$PY" ./letterd
 else
 	skip "interop: Debian's python3-websockets is not installed (apt-get install python3-websockets)"
+fi
+
+# --- the page in a real browser: Debian's chromium + playwright-core -----------
+if [ ! -x /usr/bin/chromium ]; then
+	skip "browser: /usr/bin/chromium is missing (apt-get install chromium)"
+elif ! command -v node >/dev/null 2>&1; then
+	skip "browser: node is missing"
+elif [ ! -d tests/browser/node_modules/playwright-core ]; then
+	skip "browser: playwright-core is not installed (cd tests/browser && npm ci)"
+else
+	run "browser (chromium)" tests/browser/run.sh ./letterd
 fi
 
 echo "$passed passed, $failed failed"

@@ -1,0 +1,677 @@
+// tests/browser/test.mjs - letterd's page in a real browser.
+//
+// Run by run.sh, which starts the server under test and passes it in the
+// environment: LETTERD_BIN (the binary), LETTERD_PORT and LETTERD_PID.
+// Drives Debian's Chromium (/usr/bin/chromium) through playwright-core; no
+// browser is ever downloaded. Prints one line per check and, last,
+// "N passed, M failed"; the exit status is non-zero on any failure.
+//
+// How the page is tested without giving it test hooks: the page exposes
+// nothing. Everything here is what a user can see (the DOM the page builds)
+// or what the network carries. Two things cannot be provoked by a user
+// against an honest server, so the test stands between the page and the
+// server with playwright's routeWebSocket, from outside the page:
+//   - an error reply: the page never sends a bad command, so the test adds
+//     one of its own (an unsubscribe for a letter not subscribed, and a
+//     subscribe without a letter) on the way to the REAL server; the real
+//     server's real replies reach the page, which must show them.
+//   - a dropped network: a socket that stays "open" but goes silent. The
+//     test plays a server that answers once and then says nothing; the page
+//     must notice (QUIET_MS + PROBE_MS in index.html, about 15 s) and
+//     reconnect. This one runs alongside the other checks.
+// The server restart is real: the test kills the server by its PID and
+// starts the same binary again on the same port.
+// The screenshots are taken against a played server that sends fixed
+// values, so the PNGs come out the same from run to run.
+
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { readFileSync, mkdirSync, rmSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+
+const HERE = dirname(fileURLToPath(import.meta.url));
+const ROOT = join(HERE, '..', '..');
+const SHOTS = join(HERE, 'screenshots');
+const BIN = process.env.LETTERD_BIN;
+const PORT = Number(process.env.LETTERD_PORT);
+const FIRST_PID = Number(process.env.LETTERD_PID);
+if (!BIN || !PORT || !FIRST_PID) {
+  console.log('usage: run.sh BINARY (it sets LETTERD_BIN, LETTERD_PORT, LETTERD_PID)');
+  process.exit(2);
+}
+const ORIGIN = `http://127.0.0.1:${PORT}`;
+const WS_ORIGIN = `ws://127.0.0.1:${PORT}`;
+const URL_ = ORIGIN + '/';
+const PAGE_LIMIT = 24 * 1024;   // issue 4: the page stays under 24 KB
+const LOG_LINES = 200;          // issue 4: the log keeps the last 200 lines
+const LETTERS = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ'.split('');
+const LINE_RE = /^Letter ([A-Z]) updated with number (\d+)\.$/;
+
+/* ------------------------------------------------------------------ *
+ * A tiny harness: each check is named, runs once, and a failure is
+ * reported and counted without stopping the run (later checks carry on
+ * with whatever state the page is in).
+ * ------------------------------------------------------------------ */
+let passed = 0;
+let failed = 0;
+async function check(name, fn) {
+  const t0 = Date.now();
+  try {
+    await fn();
+    passed++;
+    console.log(`ok   ${name} (${Date.now() - t0} ms)`);
+  } catch (e) {
+    failed++;
+    console.log(`FAIL ${name}: ${(e && e.message) || e}`);
+  }
+}
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+// Polls fn until it returns a truthy value, at most `ms`; throws `what`.
+async function until(fn, ms, what) {
+  const end = Date.now() + ms;
+  for (;;) {
+    const v = await fn();
+    if (v) return v;
+    if (Date.now() > end) throw new Error(`timed out after ${ms} ms: ${what}`);
+    await sleep(50);
+  }
+}
+
+/* ------------------------------------------------------------------ *
+ * Reading the page. Each reader is one page.evaluate, so what it
+ * returns is a consistent snapshot (the page's script cannot run in the
+ * middle of it).
+ * ------------------------------------------------------------------ */
+const statusText = (page) => page.$eval('#status', (e) => e.textContent.trim());
+
+// "connected" exactly: "disconnected" contains "connected" too.
+const waitConnected = (page, ms = 5000) =>
+  until(async () => (await statusText(page)) === 'connected', ms, 'status "connected"');
+
+// For one letter: the log's values, the tile's value, the sparkline's
+// point count and the min/max the tile shows.
+function tile(page, letter) {
+  return page.evaluate((L) => {
+    const log = [...document.querySelectorAll('#log li')].map((li) => li.textContent);
+    const mine = log
+      .map((t) => /^Letter ([A-Z]) updated with number (\d+)\.$/.exec(t))
+      .filter((m) => m && m[1] === L)
+      .map((m) => Number(m[2]));
+    const b = document.getElementById('letter-' + L);
+    const pts = (b.querySelector('polyline').getAttribute('points') || '').trim();
+    const range = document.getElementById('range-' + L).textContent;
+    return {
+      logged: mine,
+      logSize: log.length,
+      value: document.getElementById('value-' + L).textContent.trim(),
+      points: pts ? pts.split(/\s+/).length : 0,
+      range,
+      min: (/min (\d+)/.exec(range) || [])[1],
+      max: (/max (\d+)/.exec(range) || [])[1],
+      pressed: b.getAttribute('aria-pressed'),
+      cls: b.getAttribute('class'),
+    };
+  }, letter);
+}
+
+/* ------------------------------------------------------------------ *
+ * The browser, and a record of every request and every console error.
+ * ------------------------------------------------------------------ */
+const requests = [];       // [context name, url] for every request and socket
+const consoleErrors = [];  // [context name, text]
+let restarting = false;    // while true, refused socket connects are expected
+
+const browser = await chromium.launch({
+  executablePath: '/usr/bin/chromium',
+  headless: true,
+  args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+    '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+});
+// playwright launches Chromium with a fresh temporary profile
+// (--user-data-dir) of its own and deletes it afterwards.
+
+async function newPage(name, options = {}) {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, ...options });
+  context.on('request', (r) => requests.push([name, r.url()]));
+  const page = await context.newPage();
+  page.on('websocket', (ws) => requests.push([name, ws.url()]));
+  page.on('console', (m) => {
+    if (m.type() !== 'error') return;
+    const t = m.text();
+    // The browser itself logs each refused connect while the server is down.
+    if (restarting && /^WebSocket connection to 'ws:\/\/127\.0\.0\.1:\d+\/ws' failed/.test(t)) return;
+    consoleErrors.push([name, t]);
+  });
+  page.on('pageerror', (e) => consoleErrors.push([name, 'uncaught: ' + e.message]));
+  page.on('dialog', (d) => {
+    consoleErrors.push([name, 'a dialog opened: ' + d.message()]);
+    d.dismiss();
+  });
+  return { context, page };
+}
+
+// The restarted server is this process's child; it must not outlive us.
+let restarted = null;
+function stopRestarted() {
+  if (restarted && restarted.exitCode === null) restarted.kill('SIGKILL');
+}
+process.on('exit', stopRestarted);
+
+try {
+  await run();
+} catch (e) {
+  failed++;
+  console.log('FAIL the run stopped: ' + (e && e.stack || e));
+} finally {
+  await browser.close().catch(() => {});
+  stopRestarted();
+}
+console.log(`${passed} passed, ${failed} failed`);
+process.exit(failed ? 1 : 0);
+
+async function run() {
+  /* ---------------------------------------------------------------- *
+   * The page as served: the tree's index.html, self-contained, small.
+   * ---------------------------------------------------------------- */
+  const served = Buffer.from(await (await fetch(URL_)).arrayBuffer());
+  const source = readFileSync(join(ROOT, 'index.html'));
+
+  await check('the binary serves the tree\'s index.html (else: make)', () => {
+    assert.ok(served.equals(source), `served ${served.length} bytes, index.html has ${source.length}`);
+  });
+  await check(`the page is under 24 KB (${served.length} bytes)`, () => {
+    assert.ok(served.length < PAGE_LIMIT, `${served.length} >= ${PAGE_LIMIT}`);
+  });
+  await check('the page refers to nothing outside itself', () => {
+    const html = served.toString('utf8');
+    // Every src/href must be a data: URL; no CSS import or url(); no
+    // script API that fetches.
+    for (const m of html.matchAll(/\b(?:src|href)\s*=\s*["']?([^"'\s>]*)/gi)) {
+      assert.match(m[1], /^data:/, `reference to ${m[1]}`);
+    }
+    for (const re of [/@import/i, /url\(/i, /\bfetch\(/, /XMLHttpRequest/, /EventSource/,
+      /sendBeacon/, /\bimport\(/, /<iframe/i, /<link(?![^>]*rel="icon")/i]) {
+      assert.doesNotMatch(html, re);
+    }
+  });
+
+  /* ---------------------------------------------------------------- *
+   * The silent-network check runs alongside everything else: it needs
+   * about 15 s of page time and no attention.
+   * ---------------------------------------------------------------- */
+  // Settles to null or to its error, so that an early failure is reported
+  // by its check below, not as an unhandled rejection.
+  const silent = silentNetwork().then(() => null, (e) => e);
+
+  /* ---------------------------------------------------------------- *
+   * Page one: loads, 26 buttons, connects.
+   * ---------------------------------------------------------------- */
+  const { page } = await newPage('main');
+  await check('the page loads', async () => {
+    const r = await page.goto(URL_);
+    assert.equal(r.status(), 200);
+    assert.equal(await page.title(), 'letterd');
+  });
+  await check('status reaches "connected"', () => waitConnected(page));
+
+  await check('26 letter buttons, named "Letter A".."Letter Z", all off, values a dash', async () => {
+    assert.equal(await page.locator('#tiles button').count(), 26);
+    // By role and accessible name, as assistive technology finds them.
+    const named = await page.getByRole('button', { name: /^Letter [A-Z]$/ }).evaluateAll((els) =>
+      els.map((e) => [e.id, e.getAttribute('aria-label'), e.getAttribute('aria-pressed'), e.getAttribute('class')]));
+    assert.deepEqual(named, LETTERS.map((L) => ['letter-' + L, 'Letter ' + L, 'false', null]));
+    const values = await page.$$eval('#tiles .v', (els) => els.map((e) => [e.id, e.textContent]));
+    assert.deepEqual(values, LETTERS.map((L) => ['value-' + L, '\u2013']), 'a dash before any value');
+    assert.equal(await page.getByRole('button', { name: 'All', exact: true }).count(), 1);
+    assert.equal(await page.getByRole('button', { name: 'None', exact: true }).count(), 1);
+    assert.equal(await page.getByRole('group', { name: 'Subscribe' }).count(), 1);
+  });
+
+  /* ---------------------------------------------------------------- *
+   * Two letters: values change, the sparklines grow, min/max shown.
+   * ---------------------------------------------------------------- */
+  await check('subscribing A and M: class "subscribed", aria-pressed="true"', async () => {
+    await page.click('#letter-A');
+    await page.click('#letter-M');
+    for (const L of 'AM') {
+      const t = await tile(page, L);
+      assert.equal(t.pressed, 'true');
+      assert.equal(t.cls, 'subscribed');
+    }
+  });
+  await check('A and M: values change and the sparklines grow', async () => {
+    const seen = { A: new Set(), M: new Set() };
+    const first = { A: await tile(page, 'A'), M: await tile(page, 'M') };
+    const end = Date.now() + 1500;   // ~7 ticks at -i 200
+    while (Date.now() < end) {
+      for (const L of 'AM') seen[L].add((await tile(page, L)).value);
+      await sleep(60);
+    }
+    for (const L of 'AM') {
+      const t = await tile(page, L);
+      assert.ok(seen[L].size >= 3, `${L} took only ${seen[L].size} values`);
+      assert.match(t.value, /^\d{4}$/);
+      assert.ok(t.points >= first[L].points + 4, `${L}: ${first[L].points} -> ${t.points} points`);
+      assert.equal(t.points, t.logged.length, `${L}: one point per value received`);
+    }
+  });
+  await check('A and M: the chart\'s min and max are shown and right', async () => {
+    for (const L of 'AM') {
+      const t = await tile(page, L);
+      assert.ok(t.logged.length >= 2 && t.logged.length <= 60);
+      assert.equal(t.min, String(Math.min(...t.logged)), `${L} min`);
+      assert.equal(t.max, String(Math.max(...t.logged)), `${L} max`);
+      const shown = await page.locator('#range-' + L).innerText();   // as rendered
+      assert.match(shown, new RegExp(`${t.min}[^]*${t.max}`), `${L}: "${shown}" on screen`);
+    }
+  });
+
+  await check('unsubscribing M stops M; A goes on', async () => {
+    await page.click('#letter-M');
+    let m = await tile(page, 'M');
+    assert.equal(m.pressed, 'false');
+    assert.equal(m.cls, null);
+    assert.equal(m.points, 0, 'M\'s sparkline is cleared');
+    assert.equal(m.range, '', 'M\'s range is cleared');
+    await sleep(400);   // a tick already on its way may still arrive
+    m = await tile(page, 'M');
+    const a = await tile(page, 'A');
+    await sleep(1200);
+    const m2 = await tile(page, 'M');
+    const a2 = await tile(page, 'A');
+    assert.deepEqual(m2.logged, m.logged, 'no new M values');
+    assert.equal(m2.value, m.value);
+    assert.ok(a2.logged.length >= a.logged.length + 3, `A: ${a.logged.length} -> ${a2.logged.length}`);
+  });
+
+  /* ---------------------------------------------------------------- *
+   * A second browser context is another client with its own letters.
+   * ---------------------------------------------------------------- */
+  await check('a second context is independent of the first', async () => {
+    const two = await newPage('second');
+    await two.page.goto(URL_);
+    await waitConnected(two.page);
+    // The second page starts with nothing on, though the first has A.
+    assert.equal((await tile(two.page, 'A')).pressed, 'false');
+    await two.page.click('#letter-Z');
+    await two.page.click('#letter-A');
+    await until(async () => (await tile(two.page, 'Z')).logged.length >= 3, 3000, 'Z values in page two');
+    await two.page.click('#letter-A');   // page two lets go of A
+    await sleep(300);
+    const a = await tile(page, 'A');
+    await sleep(1000);
+    const a2 = await tile(page, 'A');
+    const z = await tile(page, 'Z');
+    assert.ok(a2.logged.length >= a.logged.length + 3, 'page one still gets A');
+    assert.equal(a2.pressed, 'true');
+    assert.equal(z.logged.length, 0, 'page one got Z values');
+    assert.equal(z.pressed, 'false');
+    assert.match(z.value, /^[-\u2010-\u2015]$/);
+    assert.equal((await tile(two.page, 'M')).logged.length, 0, 'page two got M values');
+    await two.context.close();
+  });
+
+  /* ---------------------------------------------------------------- *
+   * Keyboard: letter keys, Tab, Enter; a visible focus ring.
+   * ---------------------------------------------------------------- */
+  await check('keyboard: pressing "c" toggles C on and off', async () => {
+    await page.locator('h1').click();   // focus on nothing in particular
+    await page.keyboard.press('c');
+    let c = await tile(page, 'C');
+    assert.equal(c.pressed, 'true');
+    assert.equal(c.cls, 'subscribed');
+    await until(async () => (await tile(page, 'C')).logged.length >= 1, 2000, 'a value for C');
+    await page.keyboard.press('Shift+C');
+    c = await tile(page, 'C');
+    assert.equal(c.pressed, 'false');
+    assert.equal(c.cls, null);
+  });
+  await check('keyboard: Tab reaches the tiles with a visible focus ring; Enter toggles', async () => {
+    await page.locator('h1').click();
+    const ring = () => page.evaluate(() => {
+      const e = document.activeElement;
+      const s = getComputedStyle(e);
+      return { id: e.id, style: s.outlineStyle, width: parseFloat(s.outlineWidth) };
+    });
+    const seen = [];
+    for (let i = 0; i < 6; i++) {
+      await page.keyboard.press('Tab');
+      const r = await ring();
+      seen.push(r.id);
+      if (r.id === 'letter-A') break;
+    }
+    assert.deepEqual(seen.slice(-3), ['all', 'none', 'letter-A'], 'tab order');
+    const r = await ring();
+    assert.notEqual(r.style, 'none');
+    assert.ok(r.width >= 2, 'outline ' + r.width + 'px');
+    await page.keyboard.press('Enter');            // A off
+    assert.equal((await tile(page, 'A')).pressed, 'false');
+    await page.keyboard.press('Enter');            // and on again
+    assert.equal((await tile(page, 'A')).pressed, 'true');
+  });
+
+  /* ---------------------------------------------------------------- *
+   * Server error replies, from the real server (see the top).
+   * ---------------------------------------------------------------- */
+  const errors = await newPage('errors');
+  await check('error replies from the server are shown, unobtrusively', async () => {
+    const { page: p } = errors;
+    // Each bad command goes out once (the page reconnects later, when the
+    // server restarts, and subscribes Q and R again).
+    const bad = {
+      Q: '{"action": "unsubscribe", "letter": "Q"}',
+      R: '{"action": "subscribe"}',
+    };
+    await p.routeWebSocket((u) => u.pathname === '/ws', (ws) => {
+      const server = ws.connectToServer();
+      ws.onMessage((msg) => {
+        const m = JSON.parse(msg);
+        if (m.action === 'subscribe' && bad[m.letter]) {
+          server.send(bad[m.letter]);
+          delete bad[m.letter];
+        }
+        server.send(msg);
+      });
+    });
+    await p.goto(URL_);
+    await waitConnected(p);
+    const notice = p.locator('#notice');
+    assert.equal(await notice.isVisible(), false, 'no notice before any error');
+    assert.equal(await notice.getAttribute('aria-live'), 'polite');
+    await p.keyboard.press('q');
+    await until(async () => /Q.*You need to subscribe before un-subscribing/.test(await notice.innerText()),
+      3000, 'the unsubscribe notice');
+    assert.ok(await notice.isVisible());
+    await p.keyboard.press('r');
+    await until(async () => /missing letter/.test(await notice.innerText()), 3000, 'the error notice');
+    // Unobtrusive: no dialog (see newPage), one line, in view however the
+    // page is scrolled, and clicks pass through it; the page goes on.
+    await p.setViewportSize({ width: 360, height: 740 });
+    await p.evaluate(() => scrollTo(0, 0));
+    const box = await notice.boundingBox();
+    assert.ok(box.height < 40, 'notice is ' + box.height + ' px high');
+    assert.ok(box.y >= 0 && box.y + box.height <= 740 && box.x >= 0 && box.x + box.width <= 360,
+      'notice out of view: ' + JSON.stringify(box));
+    const under = await p.evaluate(([x, y]) => document.elementFromPoint(x, y).closest('#notice'),
+      [box.x + box.width / 2, box.y + box.height / 2]);
+    assert.equal(under, null, 'the notice takes the clicks');
+    const q = await until(async () => (await tile(p, 'Q')).logged.length >= 2 && tile(p, 'Q'), 3000, 'Q values');
+    assert.equal(q.pressed, 'true');
+    assert.equal((await tile(p, 'R')).pressed, 'true');
+  });
+
+  /* ---------------------------------------------------------------- *
+   * The log: all 26 letters at -i 200 is 130 lines a second.
+   * ---------------------------------------------------------------- */
+  await check('"All" subscribes all 26; the log stays at 200 lines', async () => {
+    await page.click('#all');
+    for (const L of LETTERS) assert.equal((await tile(page, L)).pressed, 'true', L);
+    await until(async () => (await tile(page, 'A')).logSize >= LOG_LINES, 5000, 'a full log');
+    await sleep(1000);                      // ~130 lines more
+    const lines = await page.$$eval('#log li', (li) => li.map((e) => e.textContent));
+    assert.equal(lines.length, LOG_LINES);
+    for (const l of lines) assert.match(l, LINE_RE);
+    const letters = new Set(lines.map((l) => LINE_RE.exec(l)[1]));
+    assert.equal(letters.size, 26, 'all letters in the log');
+  });
+  await check('"None" unsubscribes all, with no error notice', async () => {
+    await page.click('#none');
+    for (const L of LETTERS) {
+      const t = await tile(page, L);
+      assert.equal(t.pressed, 'false', L);
+      assert.equal(t.cls, null, L);
+    }
+    await sleep(400);
+    const before = await page.$$eval('#log li', (li) => li.map((e) => e.textContent).join('\n'));
+    await sleep(800);
+    const after = await page.$$eval('#log li', (li) => li.map((e) => e.textContent).join('\n'));
+    assert.equal(after, before, 'the log has stopped');
+    assert.equal(await page.locator('#notice').isVisible(), false, 'a notice appeared');
+  });
+
+  await check('no console error, no uncaught exception, no dialog so far', () => {
+    assert.deepEqual(consoleErrors, []);
+  });
+
+  /* ---------------------------------------------------------------- *
+   * The server restarts on the same port: the page reconnects and
+   * subscribes again to what was on.
+   * ---------------------------------------------------------------- */
+  await check('server killed and restarted on its port: reconnecting, then connected, letters back', async () => {
+    for (const L of 'AM') {
+      if ((await tile(page, L)).pressed !== 'true') await page.click('#letter-' + L);
+    }
+    await until(async () => (await tile(page, 'M')).logged.length >= 2, 2000, 'M values');
+    restarting = true;
+    process.kill(FIRST_PID, 'SIGKILL');
+    try {
+      await until(async () => /reconnecting|disconnected/.test(await statusText(page)), 3000,
+        'status "reconnecting"');
+      assert.equal(await page.locator('#letter-A').getAttribute('aria-pressed'), 'true', 'A stays on');
+      await sleep(1000);                       // down a while: the backoff grows
+      await startAgain();
+      const t0 = Date.now();
+      await waitConnected(page, 5000);
+      console.log(`     (connected again ${Date.now() - t0} ms after the restart)`);
+    } finally {
+      if (!restarted) await startAgain();      // the checks after this need a server
+      restarting = false;
+    }
+    const seen = { A: new Set(), M: new Set(), B: new Set() };
+    const end = Date.now() + 1200;
+    while (Date.now() < end) {
+      for (const L of 'AMB') seen[L].add((await tile(page, L)).value);
+      await sleep(60);
+    }
+    assert.ok(seen.A.size >= 3 && seen.M.size >= 3, `A ${seen.A.size}, M ${seen.M.size} values after the restart`);
+    assert.equal(seen.B.size, 1, 'B, which is off, did not change');
+  });
+
+  /* ---------------------------------------------------------------- *
+   * Came in by now: the silent network, and the error notice's timeout.
+   * ---------------------------------------------------------------- */
+  await check('a silent socket is dropped and replaced, and the letters resubscribed', async () => {
+    const e = await silent;
+    if (e) throw e;
+  });
+  await check('the error notice goes away by itself', async () => {
+    await until(async () => !(await errors.page.locator('#notice').isVisible()), 8000, 'notice gone');
+    await errors.context.close();
+  });
+
+  /* ---------------------------------------------------------------- *
+   * Screenshots, and the layout at phone width.
+   * ---------------------------------------------------------------- */
+  let looks = {};
+  await check('screenshots: desktop light and dark at 1280x800, phone at 360x740', async () => {
+    looks = await pictures();
+  });
+  await check('light and dark schemes differ', () => {
+    const { light, dark } = looks;
+    assert.ok(light && dark, 'no screenshots');
+    const lum = (rgb) => rgb.match(/\d+/g).slice(0, 3).reduce((x, y) => x + Number(y), 0) / 3;
+    assert.ok(lum(light.bg) > 200, 'light background ' + light.bg);
+    assert.ok(lum(light.fg) < 60, 'light text ' + light.fg);
+    assert.ok(lum(dark.bg) < 60, 'dark background ' + dark.bg);
+    assert.ok(lum(dark.fg) > 180, 'dark text ' + dark.fg);
+  });
+  await check('at 360 px: three tile columns, nothing sticks out', () => {
+    const { phone } = looks;
+    assert.ok(phone, 'no phone screenshot');
+    assert.ok(phone.scrollWidth <= 360, 'page is ' + phone.scrollWidth + ' px wide');
+    assert.deepEqual(phone.overflowing, []);
+    assert.equal(phone.columns, 3);
+  });
+  await check('from 320 to 1920 px with all 26 letters on, nothing sticks out', () => {
+    assert.ok(looks.sweep, 'no sweep');
+    assert.deepEqual(looks.sweep, {}, 'what sticks out, by width');
+  });
+
+  await check('every request went to the page\'s own origin', () => {
+    const others = requests.filter(([, u]) => {
+      if (u.startsWith('data:')) return false;     // no request at all
+      const o = new URL(u).origin;
+      return o !== ORIGIN && o !== WS_ORIGIN;
+    });
+    assert.deepEqual(others, []);
+    assert.ok(requests.some(([, u]) => u === WS_ORIGIN + '/ws'), 'the socket went to /ws');
+    assert.ok(requests.length >= 5, requests.length + ' requests recorded');
+  });
+  await check('no console error, no uncaught exception, no dialog in the whole run', () => {
+    assert.deepEqual(consoleErrors, []);
+  });
+}
+
+/* Starts the binary again on PORT (the old one was killed by its PID),
+ * as a child of this process, retrying while the port is not yet free. */
+async function startAgain() {
+  for (let i = 0; i < 20; i++) {
+    const child = spawn(BIN, ['-p', String(PORT), '-i', '200'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout.on('data', (d) => { out += d; });
+    child.stderr.on('data', (d) => { out += d; });
+    const up = await new Promise((resolve) => {
+      const timer = setTimeout(() => resolve(false), 3000);
+      child.stdout.on('data', () => {
+        if (out.includes('letterd listening on')) { clearTimeout(timer); resolve(true); }
+      });
+      child.on('exit', () => { clearTimeout(timer); resolve(false); });
+    });
+    if (up) {
+      restarted = child;
+      return;
+    }
+    if (child.exitCode === null) child.kill('SIGKILL');
+    await sleep(100);
+  }
+  throw new Error('could not start the server again on port ' + PORT);
+}
+
+/* The page against a played server that answers the first subscribe and
+ * then says nothing, as over a network that has dropped. */
+async function silentNetwork() {
+  const { context, page: p } = await newPage('silent');
+  const sockets = [];     // per connection: the messages the page sent
+  await p.routeWebSocket((u) => u.pathname === '/ws', (ws) => {
+    const got = [];
+    sockets.push(got);
+    const n = sockets.length;
+    ws.onMessage((msg) => {
+      got.push(String(msg));
+      // Connection 1 answers only the first message; later ones, all.
+      if (n > 1 || got.length === 1) ws.send('{"K": ' + (1000 + n * 1000 + got.length) + '}');
+    });
+  });
+  try {
+    await p.goto(URL_);
+    await waitConnected(p);
+    await p.keyboard.press('k');
+    await until(async () => (await tile(p, 'K')).logged.length === 1, 2000, 'the first K value');
+    // The page's check comes after 10 s of quiet and gives up 5 s later.
+    await until(() => sockets.length >= 2, 22000, 'a second connection');
+    assert.ok(sockets[0].length >= 2, 'the page checked the quiet socket before dropping it');
+    await waitConnected(p, 3000);
+    await until(() => sockets[1].includes('{"action": "subscribe", "letter": "K"}'), 2000, 'K resubscribed');
+    await until(async () => (await tile(p, 'K')).value === '3001', 2000, 'K\'s value on the new socket');
+    assert.equal((await tile(p, 'K')).pressed, 'true');
+  } finally {
+    await context.close();
+  }
+}
+
+/* The screenshots, against a played server with fixed values (a seeded
+ * generator per letter), so every run draws the same picture. A
+ * subscribe to one of SHOWN is answered with 60 values at once, so its
+ * sparkline is full; any other letter gets two. One page takes all three
+ * pictures (the played server is slow to send: ~8 ms a message), then
+ * turns every letter on and is measured at a range of widths. */
+async function pictures() {
+  const SHOWN = 'ACFKQX';
+  const { context, page: p } = await newPage('screenshots');
+  await p.routeWebSocket((u) => u.pathname === '/ws', (ws) => {
+    ws.onMessage((msg) => {
+      const m = JSON.parse(msg);
+      if (m.action !== 'subscribe') return;
+      let seed = m.letter.charCodeAt(0) * 2654435761 >>> 0;
+      const rand = () => {                      // mulberry32
+        seed = (seed + 0x6D2B79F5) >>> 0;
+        let t = seed;
+        t = Math.imul(t ^ (t >>> 15), t | 1);
+        t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+        return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+      };
+      const n = SHOWN.includes(m.letter) ? 60 : 2;
+      for (let i = 0; i < n; i++) ws.send(`{"${m.letter}": ${1000 + Math.floor(rand() * 9000)}}`);
+    });
+  });
+  const looks = {};
+  const shoot = async (name, file) => {
+    await p.mouse.move(0, 0);
+    await p.evaluate(() => { document.activeElement.blur(); scrollTo(0, 0); });
+    await sleep(200);                            // transitions settle
+    await p.screenshot({ path: join(SHOTS, file), animations: 'disabled', caret: 'hide' });
+    looks[name] = await p.evaluate(layout);
+  };
+  try {
+    rmSync(SHOTS, { recursive: true, force: true });
+    mkdirSync(SHOTS, { recursive: true });
+    await p.emulateMedia({ colorScheme: 'light' });
+    await p.goto(URL_);
+    await waitConnected(p);
+    for (const k of SHOWN.toLowerCase()) await p.keyboard.press(k);
+    await until(async () => (await tile(p, SHOWN.at(-1))).points === 60, 5000, 'full sparklines');
+    // Dark first: a picture taken straight after the log fills differs
+    // from run to run in a few anti-aliased pixels of the log's corners; one
+    // taken after a change of scheme (a full repaint) does not, so the
+    // PNGs stay the same byte for byte.
+    await p.emulateMedia({ colorScheme: 'dark' });
+    await shoot('dark', 'desktop-dark.png');
+    await p.emulateMedia({ colorScheme: 'light' });
+    await shoot('light', 'desktop-light.png');
+    await p.setViewportSize({ width: 360, height: 740 });
+    await shoot('phone', 'phone-360.png');
+
+    looks.sweep = {};
+    await p.click('#all');
+    await until(async () => (await tile(p, 'Z')).points === 2, 5000, 'all letters with a range');
+    for (const w of [320, 360, 400, 480, 560, 639, 640, 700, 800, 1024, 1280, 1920]) {
+      await p.setViewportSize({ width: w, height: 800 });
+      const l = await p.evaluate(layout);
+      if (l.overflowing.length || l.scrollWidth > w) looks.sweep[w] = l.overflowing;
+    }
+    return looks;
+  } finally {
+    await context.close();
+  }
+}
+
+/* In the page: its colours, its width, its tile columns, and whatever
+ * sticks out (of a tile, or past the viewport's right edge). Visually
+ * hidden text (clip-path) is skipped. */
+function layout() {
+  const width = document.documentElement.clientWidth;
+  const overflowing = [];
+  for (const e of document.querySelectorAll('body *')) {
+    if (getComputedStyle(e).clipPath !== 'none') continue;
+    const r = e.getBoundingClientRect();
+    const b = e.closest('#tiles button');
+    const box = b && b !== e ? b.getBoundingClientRect() : null;
+    if (r.right > width + 0.5 ||
+        (box && (r.left < box.left - 0.5 || r.right > box.right + 0.5 ||
+                 r.top < box.top - 0.5 || r.bottom > box.bottom + 0.5))) {
+      overflowing.push(e.id || e.getAttribute('class') || e.tagName);
+    }
+  }
+  const body = getComputedStyle(document.body);
+  return {
+    bg: body.backgroundColor,
+    fg: body.color,
+    scrollWidth: document.documentElement.scrollWidth,
+    overflowing,
+    columns: getComputedStyle(document.getElementById('tiles')).gridTemplateColumns.split(' ').length,
+  };
+}
