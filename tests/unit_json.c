@@ -307,6 +307,44 @@ static void json_test_arrays(int levels, const char *reason)
 	json_bad(__LINE__, text, (size_t)(2 * levels), reason);
 }
 
+/* json_update: the value messages a relay takes from its upstream. */
+static void json_test_update(void)
+{
+	static const struct { const char *in; int ok; char letter; int value; } t[] = {
+		{ "{\"A\": 1234}", 1, 'A', 1234 },
+		{ " {\"Z\" :9999 }\n", 1, 'Z', 9999 },
+		{ "{\"\\u004D\": 1000}", 1, 'M', 1000 },
+		{ "{\"A\": 999}", 0, 0, 0 },
+		{ "{\"A\": 10000}", 0, 0, 0 },
+		{ "{\"A\": 1234.5}", 0, 0, 0 },
+		{ "{\"A\": 1e3}", 0, 0, 0 },
+		{ "{\"A\": -1234}", 0, 0, 0 },
+		{ "{\"A\": \"1234\"}", 0, 0, 0 },
+		{ "{\"a\": 1234}", 0, 0, 0 },
+		{ "{\"AB\": 1234}", 0, 0, 0 },
+		{ "{\"A\": 1234, \"B\": 1234}", 0, 0, 0 },
+		{ "{\"A\": \"You need to subscribe before un-subscribing\"}", 0, 0, 0 },
+		{ "{\"error\": \"invalid JSON\"}", 0, 0, 0 },
+		{ "{\"A\": 1234", 0, 0, 0 },
+		{ "[1234]", 0, 0, 0 },
+		{ "", 0, 0, 0 },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		size_t n = strlen(t[i].in);
+		char *buf = malloc(n ? n : 1), letter = 0;
+		int value = 0, rc;
+
+		memcpy(buf, t[i].in, n);
+		rc = json_update(buf, n, &letter, &value);
+		CHECK(t[i].ok ? rc == 0 && letter == t[i].letter && value == t[i].value
+		              : rc == -1, "json_update(%s): %d %c %d", t[i].in, rc,
+		      letter ? letter : '-', value);
+		free(buf);
+	}
+}
+
 int main(void)
 {
 	json_test_valid();
@@ -325,5 +363,6 @@ int main(void)
 	json_test_arrays(JSON_MAX_DEPTH, NOTOBJ);
 	json_test_arrays(JSON_MAX_DEPTH + 1, DEEP);
 	json_test_arrays(120, DEEP);
+	json_test_update();
 	return CHECK_DONE();
 }

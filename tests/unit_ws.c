@@ -1144,6 +1144,69 @@ static void test_ws_header(void)
 	}
 }
 
+/* The relay's side: ws_client_frame builds what a client sends, and a
+ * parser in client mode reads what a server sends -- unmasked frames,
+ * with a masked one a protocol error (RFC 6455 5.1).  Round trip: a client
+ * frame parsed by a server-mode parser gives back the payload. */
+static void test_ws_client_mode(void)
+{
+	static const uint8_t mask[4] = { 0x12, 0x34, 0x56, 0x78 };
+	static const uint8_t server_text[] = { 0x81, 0x05, 'h', 'e', 'l', 'l', 'o' };
+	static const uint8_t server_ping[] = { 0x89, 0x00 };
+	static const uint8_t masked[] = { 0x81, 0x81, 1, 2, 3, 4, 'x' ^ 1 };
+	uint8_t frame[8 + 300], *buf;
+	struct ws_rx rx;
+	struct ws_ev ev;
+	size_t n, used, i;
+	char payload[300];
+
+	for (i = 0; i < sizeof(payload); i++)
+		payload[i] = (char)('a' + i % 26);
+	for (n = 0; n <= sizeof(payload); n += 50) {
+		size_t len = ws_client_frame(frame, WS_OP_TEXT, payload, n, mask);
+
+		buf = test_dup(frame, len);
+		ws_rx_init(&rx, 0);
+		used = ws_feed(&rx, buf, len, DEFAULT_MAX_MSG, &ev);
+		CHECK(used == len && ev.type == WS_TEXT && ev.len == n &&
+		      (n == 0 || memcmp(ev.data, payload, n) == 0) &&
+		      (frame[1] & 0x80) && !memcmp(frame + len - n - 4, mask, 4),
+		      "client frame of %zu bytes: used %zu of %zu, type %d",
+		      n, used, len, ev.type);
+		ws_rx_free(&rx);
+		free(buf);
+	}
+
+	/* server frames, every split, in client mode */
+	for (i = 0; i <= sizeof(server_text); i++) {
+		uint8_t all[sizeof(server_text) + sizeof(server_ping)];
+
+		memcpy(all, server_text, sizeof(server_text));
+		memcpy(all + sizeof(server_text), server_ping, sizeof(server_ping));
+		ws_rx_init(&rx, 1);
+		used = ws_feed(&rx, all, i, DEFAULT_MAX_MSG, &ev);
+		if (ev.type == WS_NONE)
+			used += ws_feed(&rx, all + used, sizeof(server_text) - used,
+			    DEFAULT_MAX_MSG, &ev);
+		CHECK(ev.type == WS_TEXT && ev.len == 5 && !memcmp(ev.data, "hello", 5),
+		      "client mode, split at %zu: type %d", i, ev.type);
+		used = ws_feed(&rx, all + sizeof(server_text), sizeof(server_ping),
+		    DEFAULT_MAX_MSG, &ev);
+		CHECK(used == 2 && ev.type == WS_PING && ev.len == 0,
+		      "client mode: empty ping after the text, type %d", ev.type);
+		ws_rx_free(&rx);
+	}
+
+	/* a masked frame from a server is a protocol error */
+	buf = test_dup(masked, sizeof(masked));
+	ws_rx_init(&rx, 1);
+	ws_feed(&rx, buf, sizeof(masked), DEFAULT_MAX_MSG, &ev);
+	CHECK(ev.type == WS_FAIL && ev.code == WS_PROTOCOL_ERROR,
+	      "client mode: masked server frame gives type %d code %d", ev.type, ev.code);
+	ws_rx_free(&rx);
+	free(buf);
+}
+
 int main(void)
 {
 	test_ws_accept();
@@ -1154,5 +1217,6 @@ int main(void)
 	test_ws_too_big();
 	test_ws_utf8();
 	test_ws_memory();
+	test_ws_client_mode();
 	return CHECK_DONE();
 }
