@@ -2,8 +2,8 @@
  * load.c - a load client for letterd: many WebSocket subscribers in one
  * thread, and the figures that say how the server copes with them.
  *
- *   load -p PORT [-h 127.0.0.1] [-n CLIENTS] [-l LETTERS] [-w WARMUP_SECS]
- *        [-t SECS] [-s SERVER_PID] [-f 8]
+ *   load -p PORT [-h 127.0.0.1] [-n CLIENTS] [-l LETTERS] [-S] [-D] [-C]
+ *        [-w WARMUP_SECS] [-t SECS] [-s SERVER_PID] [-U] [-f 8]
  *
  * Built from the top of the tree, with the server's own SHA-1 and base64
  * (the handshake's accept key is the only thing they are used for):
@@ -21,6 +21,27 @@
  * Every wait is bounded by the next phase edge and by one global deadline,
  * start + w + t + LOAD_SLACK_S; passing it is an error (exit 2), so a
  * server that stops answering makes the run fail instead of hang.
+ *
+ * Variants, for bench/run.sh's scenarios:
+ *   -l ""    subscribe to nothing: idle, upgraded connections, for the
+ *            server's memory and wake-ups per connection (the window is
+ *            then a hold: -t is how long the connections are held);
+ *   -S       spread: client i subscribes to one letter, the (i mod L)-th
+ *            of -l, instead of to all of them;
+ *   -D       defer: nobody subscribes until every connection is open (or
+ *            failed).  A server busy fanning out ticks to the clients
+ *            already subscribed answers each handshake only between two
+ *            fan-outs, so connecting thousands of clients one subscriber
+ *            at a time can take longer than the whole run; with -D the
+ *            connect phase meets an idle server, and the warm-up absorbs
+ *            the burst of subscriptions;
+ *   -C       connect rate: the window is the connect phase itself, from
+ *            the first connect() until every client has its first value
+ *            (the answer to its first subscribe); no warm-up, no hold;
+ *   -U       sends SIGUSR1 to -s's pid at both edges of the window, so that
+ *            bench/malloc_count.so records its counts there.
+ * With -s, the server's RSS is also read once before the first connect(),
+ * and its context switches (/proc/PID/status) at the window's edges.
  *
  * Shortcut named honestly: the event loop is Linux epoll, used directly.
  * letterd itself keeps epoll behind a small interface with a poll()
@@ -44,6 +65,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -108,8 +130,11 @@ static long opt_warmup = 2;
 static long opt_secs = 10;
 static long opt_pid = -1;
 static long opt_from = 8;
+static int opt_spread;                 /* -S: one letter per client, in turn */
+static int opt_defer;                  /* -D: subscribe once all are open */
+static int opt_connect;                /* -C: measure the connect phase */
+static int opt_usr1;                   /* -U: SIGUSR1 to -s at the edges */
 
-static uint32_t letters_mask;          /* bit i: subscribed to 'A' + i */
 static int nletters;
 static char letters[27];               /* opt_letters, upper case, no repeats */
 
@@ -127,6 +152,7 @@ struct lc {
 	int fd;                 /* -1 when none */
 	uint8_t state;          /* enum lc_state */
 	uint8_t opened;         /* reached LC_OPEN once */
+	uint32_t letters;       /* bit i: this client subscribes to 'A' + i */
 	uint16_t carry_len;     /* bytes in carry */
 	uint16_t out_off;       /* out[out_off .. out_len) is still to send */
 	uint16_t out_len;
@@ -151,10 +177,12 @@ static int64_t now;                    /* monotonic ns of this turn */
 static int64_t deadline_all;           /* the global deadline */
 static const char *phase = "starting";
 static char srv_comm[32];              /* the name of -s's process */
+static long srv_rss_before = -1;       /* its VmRSS before we connected, kB */
 
 /* Counters over the whole run; the window takes differences. */
 static uint64_t g_msgs, g_bytes, g_malformed, g_pings;
 static long g_started, g_inflight, g_open, g_failed, g_dropped;
+static long g_waiting;                 /* open, subscribed, no value yet */
 static char first_failure[160];        /* why the first connection failed */
 static char first_malformed[64];       /* the first malformed message */
 
@@ -257,6 +285,8 @@ lc_fail(struct lc *c, const char *fmt, ...)
 	if (c->state == LC_OPEN) {
 		g_open--;
 		g_dropped++;
+		if (c->letters && !c->msgs)
+			g_waiting--;
 	} else {
 		g_inflight--;
 		g_failed++;
@@ -522,19 +552,26 @@ lc_upgrade(struct lc *c, const uint8_t *buf, size_t n)
 	c->opened = 1;
 	g_inflight--;
 	g_open++;
-	lc_subscribe(c);
+	if (c->letters)
+		g_waiting++;
+	if (!opt_defer)
+		lc_subscribe(c);
 	return (size_t)(end + 2 - p);
 }
 
+/* One subscribe frame per letter of the client's set, A..Z; with -l ""
+ * the set is empty and the connection stays idle. */
 static void
 lc_subscribe(struct lc *c)
 {
 	char msg[64];
 	int i, n;
 
-	for (i = 0; i < nletters; i++) {
+	for (i = 0; i < 26; i++) {
+		if (!(c->letters >> i & 1))
+			continue;
 		n = snprintf(msg, sizeof(msg),
-		    "{\"action\": \"subscribe\", \"letter\": \"%c\"}", letters[i]);
+		    "{\"action\": \"subscribe\", \"letter\": \"%c\"}", 'A' + i);
 		if (lc_frame(c, 0x1, msg, (size_t)n) < 0)
 			return;
 	}
@@ -546,10 +583,11 @@ lc_subscribe(struct lc *c)
 static void
 lc_message(struct lc *c, const uint8_t *p, size_t n)
 {
-	c->msgs++;
+	if (!c->msgs++ && c->letters)
+		g_waiting--;
 	g_msgs++;
 	if (n == 11 && p[0] == '{' && p[1] == '"' &&
-	    p[2] >= 'A' && p[2] <= 'Z' && (letters_mask >> (p[2] - 'A') & 1) &&
+	    p[2] >= 'A' && p[2] <= 'Z' && (c->letters >> (p[2] - 'A') & 1) &&
 	    p[3] == '"' && p[4] == ':' && p[5] == ' ' &&
 	    p[6] >= '1' && p[6] <= '9' && p[7] >= '0' && p[7] <= '9' &&
 	    p[8] >= '0' && p[8] <= '9' && p[9] >= '0' && p[9] <= '9' &&
@@ -565,7 +603,8 @@ lc_message(struct lc *c, const uint8_t *p, size_t n)
 static void
 lc_unexpected(struct lc *c, unsigned op, int fin)
 {
-	c->msgs++;
+	if (!c->msgs++ && c->letters)
+		g_waiting--;
 	g_msgs++;
 	if (!g_malformed++)
 		snprintf(first_malformed, sizeof(first_malformed),
@@ -834,6 +873,27 @@ proc_cpu(long pid, double *user, double *sys)
 	return 0;
 }
 
+/* Time pid has spent on a CPU, in seconds, from the scheduler's own
+ * nanosecond count (the first field of /proc/PID/schedstat, kernels with
+ * CONFIG_SCHED_INFO); -1 without it.  /proc/PID/stat's utime and stime
+ * come in clock ticks (10 ms at USER_HZ 100): fine over a busy window,
+ * too coarse for a server that is idle or a connect phase of 0.2 s. */
+static double
+proc_runtime(long pid)
+{
+	char path[64];
+	unsigned long long ns;
+	FILE *f;
+	int n;
+
+	snprintf(path, sizeof(path), "/proc/%ld/schedstat", pid);
+	if (!(f = fopen(path, "r")))
+		return -1;
+	n = fscanf(f, "%llu", &ns);
+	fclose(f);
+	return n == 1 ? (double)ns / 1e9 : -1;
+}
+
 /* The machine's CPU time by kind, from the first line of /proc/stat
  * (proc(5)): user, nice, system, idle, iowait, irq, softirq, steal, in
  * clock ticks summed over all CPUs.  On loopback the receiving half of
@@ -870,24 +930,29 @@ proc_comm(long pid, char *out, size_t cap)
 	}
 }
 
-/* VmRSS of pid in kB, or -1. */
-static long
-proc_rss(long pid)
+/* From /proc/PID/status (proc(5)): VmRSS in kB, and the voluntary and
+ * involuntary context switches.  A voluntary switch is the process giving
+ * up the CPU -- for a server, sleeping in epoll_wait -- so its count over
+ * a window is how often the server woke.  Each is -1 when unreadable. */
+static void
+proc_status(long pid, long *rss_kb, long *vcsw, long *nvcsw)
 {
 	char path[64], line[256];
-	long kb = -1;
 	FILE *f;
 
+	*rss_kb = *vcsw = *nvcsw = -1;
 	snprintf(path, sizeof(path), "/proc/%ld/status", pid);
 	if (!(f = fopen(path, "r")))
-		return -1;
-	while (fgets(line, sizeof(line), f))
-		if (!strncmp(line, "VmRSS:", 6)) {
-			kb = strtol(line + 6, NULL, 10);
-			break;
-		}
+		return;
+	while (fgets(line, sizeof(line), f)) {
+		if (!strncmp(line, "VmRSS:", 6))
+			*rss_kb = strtol(line + 6, NULL, 10);
+		else if (!strncmp(line, "voluntary_ctxt_switches:", 24))
+			*vcsw = strtol(line + 24, NULL, 10);
+		else if (!strncmp(line, "nonvoluntary_ctxt_switches:", 27))
+			*nvcsw = strtol(line + 27, NULL, 10);
+	}
 	fclose(f);
-	return kb;
 }
 
 /* ---- The window's edges and the report -------------------------------- */
@@ -898,7 +963,10 @@ struct edge {
 	double self_cpu;     /* seconds */
 	double srv_user;     /* seconds; both -1 without -s */
 	double srv_sys;
+	double srv_run;      /* seconds on a CPU (schedstat), -1 if unknown */
 	long srv_rss;        /* kB, -1 without -s */
+	long srv_vcsw;       /* context switches, -1 without -s */
+	long srv_nvcsw;
 	int have_machine;    /* machine[] was read */
 	unsigned long long machine[8]; /* /proc/stat "cpu" line */
 };
@@ -913,10 +981,14 @@ edge_take(struct edge *e)
 	e->bytes = g_bytes;
 	getrusage(RUSAGE_SELF, &ru);
 	e->self_cpu = cpu_of(&ru);
-	e->srv_user = e->srv_sys = -1;
-	if (opt_pid > 0)
+	e->srv_user = e->srv_sys = e->srv_run = -1;
+	if (opt_pid > 0) {
 		proc_cpu(opt_pid, &e->srv_user, &e->srv_sys);
-	e->srv_rss = opt_pid > 0 ? proc_rss(opt_pid) : -1;
+		e->srv_run = proc_runtime(opt_pid);
+	}
+	e->srv_rss = e->srv_vcsw = e->srv_nvcsw = -1;
+	if (opt_pid > 0)
+		proc_status(opt_pid, &e->srv_rss, &e->srv_vcsw, &e->srv_nvcsw);
 	e->have_machine = proc_machine(e->machine) == 0;
 }
 
@@ -937,7 +1009,9 @@ report(const struct edge *a, const struct edge *b)
 	double self = (b->self_cpu - a->self_cpu) / secs * 100;
 	uint64_t *per = malloc(sizeof(*per) * (size_t)opt_clients);
 	long i, k = 0, zero = 0;
-	char us[32] = "na", rss[32] = "na";
+	char us[32] = "na", rss[32] = "na", cpu_s[32] = "na", vcsw[32] = "na";
+	char nvcsw[32] = "na", rss0[32] = "na", rss1[32] = "na", busy_s[32] = "na";
+	char other_s[32] = "na", cps[32] = "na", us_conn[32] = "na";
 
 	if (!per)
 		die(2, "out of memory");
@@ -949,6 +1023,17 @@ report(const struct edge *a, const struct edge *b)
 		}
 	qsort(per, (size_t)k, sizeof(*per), cmp_u64);
 
+	if (opt_connect) {
+		/* -C: the window is the connect phase; its rate is of
+		 * connections that completed handshake, subscribe and first
+		 * value. */
+		long done = g_open;
+
+		snprintf(cps, sizeof(cps), "%.0f", (double)done / secs);
+		printf("connect: %ld clients connected, upgraded, subscribed and served "
+		    "their first value in %.3f s: %.0f connections/s\n", done, secs,
+		    (double)done / secs);
+	}
 	printf("window: %.2f s, %ld clients open at its end (%ld dropped, %ld never connected)\n",
 	    secs, g_open, g_dropped, g_failed + (opt_clients - g_started));
 	printf("received: %.0f messages (%.0f msgs/s), %.0f bytes (%.2f MB/s)\n",
@@ -961,20 +1046,47 @@ report(const struct edge *a, const struct edge *b)
 		if (a->srv_user >= 0 && b->srv_user >= 0) {
 			double user = b->srv_user - a->srv_user, sys = b->srv_sys - a->srv_sys;
 			double cpu = user + sys;
+			int precise = a->srv_run >= 0 && b->srv_run >= 0;
 
-			printf("server pid %ld (%s): %.2f s CPU in %.2f s (%.0f%% of a core; "
-			    "user %.2f s, system %.2f s), %.3f us per message\n", opt_pid,
-			    srv_comm, cpu, secs, cpu / secs * 100, user, sys,
+			/* the total from schedstat when there is one; the
+			 * split between user and system from stat either way */
+			if (precise)
+				cpu = b->srv_run - a->srv_run;
+			printf("server pid %ld (%s): %.4f s CPU in %.2f s (%.0f%% of a core, "
+			    "from %s; user %.2f s, system %.2f s), %.3f us per message\n",
+			    opt_pid, srv_comm, cpu, secs, cpu / secs * 100,
+			    precise ? "schedstat" : "stat", user, sys,
 			    msgs > 0 ? cpu * 1e6 / msgs : 0.0);
 			if (msgs > 0)
 				snprintf(us, sizeof(us), "%.3f", cpu * 1e6 / msgs);
+			snprintf(cpu_s, sizeof(cpu_s), "%.6f", cpu);
+			if (opt_connect && g_open > 0) {
+				snprintf(us_conn, sizeof(us_conn), "%.1f",
+				    cpu * 1e6 / (double)g_open);
+				printf("server CPU per connection: %s us\n", us_conn);
+			}
 		} else {
 			printf("server pid %ld: /proc/%ld/stat unreadable\n", opt_pid, opt_pid);
 		}
-		printf("server RSS: %ld kB at the window's start, %ld kB at its end\n",
-		    a->srv_rss, b->srv_rss);
+		printf("server RSS: %ld kB before the first connect, %ld kB at the window's "
+		    "start, %ld kB at its end\n", srv_rss_before, a->srv_rss, b->srv_rss);
 		if (b->srv_rss >= 0)
 			snprintf(rss, sizeof(rss), "%ld", b->srv_rss);
+		if (a->srv_rss >= 0)
+			snprintf(rss1, sizeof(rss1), "%ld", a->srv_rss);
+		if (srv_rss_before >= 0)
+			snprintf(rss0, sizeof(rss0), "%ld", srv_rss_before);
+		if (srv_rss_before >= 0 && b->srv_rss >= 0 && g_open > 0)
+			printf("server RSS per open connection: %.0f bytes "
+			    "((end - before) / %ld)\n",
+			    (double)(b->srv_rss - srv_rss_before) * 1024 / (double)g_open,
+			    g_open);
+		if (a->srv_vcsw >= 0 && b->srv_vcsw >= 0) {
+			snprintf(vcsw, sizeof(vcsw), "%ld", b->srv_vcsw - a->srv_vcsw);
+			snprintf(nvcsw, sizeof(nvcsw), "%ld", b->srv_nvcsw - a->srv_nvcsw);
+			printf("server context switches in the window: %s voluntary "
+			    "(its wake-ups), %s involuntary\n", vcsw, nvcsw);
+		}
 	}
 	if (a->have_machine && b->have_machine) {
 		/* In CPUs (seconds of CPU per second).  With tick-based
@@ -989,9 +1101,12 @@ report(const struct edge *a, const struct edge *b)
 		for (j = 0; j < 8; j++)
 			d[j] = (double)(b->machine[j] - a->machine[j]) / tck / secs;
 		busy = d[0] + d[1] + d[2] + d[5] + d[6] + d[7];
+		/* stat's ticks here, like the machine's own figures */
 		if (a->srv_user >= 0 && b->srv_user >= 0)
 			srv = (b->srv_user + b->srv_sys - a->srv_user - a->srv_sys) / secs;
 		other = busy - srv - (b->self_cpu - a->self_cpu) / secs;
+		snprintf(busy_s, sizeof(busy_s), "%.2f", busy);
+		snprintf(other_s, sizeof(other_s), "%.2f", other > 0 ? other : 0.0);
 		printf("machine: %.2f of %ld CPUs busy (softirq %.2f of them): server %.2f, "
 		    "client %.2f, other %.2f%s\n", busy, sysconf(_SC_NPROCESSORS_ONLN),
 		    d[6], srv, (b->self_cpu - a->self_cpu) / secs,
@@ -1008,8 +1123,12 @@ report(const struct edge *a, const struct edge *b)
 	if (first_failure[0])
 		printf("first failure: %s\n", first_failure);
 	printf("RESULT clients=%ld connected=%ld msgs_per_sec=%.0f bytes_per_sec=%.0f "
-	    "server_cpu_us_per_msg=%s server_rss_kb=%s client_cpu_pct=%.1f malformed=%llu\n",
-	    opt_clients, g_open, mps, bps, us, rss, self, (unsigned long long)g_malformed);
+	    "server_cpu_us_per_msg=%s server_rss_kb=%s client_cpu_pct=%.1f malformed=%llu "
+	    "window_s=%.3f msgs=%.0f server_cpu_s=%s server_rss_before_kb=%s "
+	    "server_rss_start_kb=%s server_vcsw=%s server_nvcsw=%s machine_busy=%s "
+	    "machine_other=%s conns_per_sec=%s server_cpu_us_per_conn=%s\n",
+	    opt_clients, g_open, mps, bps, us, rss, self, (unsigned long long)g_malformed,
+	    secs, msgs, cpu_s, rss0, rss1, vcsw, nvcsw, busy_s, other_s, cps, us_conn);
 	free(per);
 	return g_open < opt_clients || g_malformed ? 1 : 0;
 }
@@ -1020,15 +1139,23 @@ static void
 usage(void)
 {
 	fprintf(stderr,
-	    "usage: load -p PORT [-h HOST] [-n CLIENTS] [-l LETTERS] [-w WARMUP_SECS]\n"
-	    "            [-t SECS] [-s SERVER_PID] [-f SOURCES]\n"
+	    "usage: load -p PORT [-h HOST] [-n CLIENTS] [-l LETTERS] [-S] [-D] [-C]\n"
+	    "            [-w WARMUP_SECS] [-t SECS] [-s SERVER_PID] [-U] [-f SOURCES]\n"
 	    "  -p port     letterd's port\n"
 	    "  -h host     its address, IPv4 or IPv6 literal (default 127.0.0.1)\n"
 	    "  -n clients  WebSocket connections (default 1000)\n"
-	    "  -l letters  letters each client subscribes to (default A..Z)\n"
+	    "  -l letters  letters each client subscribes to (default A..Z;\n"
+	    "              \"\" = none: idle connections)\n"
+	    "  -S          spread: client i subscribes only to the (i mod L)-th of -l\n"
+	    "  -D          defer subscribing until every client is connected\n"
+	    "  -C          measure the connect phase: connect, upgrade, subscribe,\n"
+	    "              first value (no warm-up, no window; -t bounds it)\n"
 	    "  -w secs     warm-up before measuring (default 2)\n"
 	    "  -t secs     measured window (default 10)\n"
-	    "  -s pid      the server's pid: report its CPU and RSS from /proc\n"
+	    "  -s pid      the server's pid: report its CPU, RSS and context\n"
+	    "              switches from /proc\n"
+	    "  -U          send SIGUSR1 to -s's pid at both edges of the window\n"
+	    "              (for bench/malloc_count.so; it kills a server without it)\n"
 	    "  -f n        spread sources over 127.0.0.1..127.0.0.n (default 8;\n"
 	    "              only when HOST is in 127/8)\n");
 	exit(2);
@@ -1055,7 +1182,7 @@ options(int argc, char **argv)
 	const char *s;
 	int ch;
 
-	while ((ch = getopt(argc, argv, "p:h:n:l:w:t:s:f:")) != -1) {
+	while ((ch = getopt(argc, argv, "p:h:n:l:w:t:s:f:SDCU")) != -1) {
 		switch (ch) {
 		case 'p': opt_port = number(optarg, 1, 65535); break;
 		case 'h': opt_host = optarg; break;
@@ -1065,6 +1192,10 @@ options(int argc, char **argv)
 		case 't': opt_secs = number(optarg, 1, 3600); break;
 		case 's': opt_pid = number(optarg, 1, LONG_MAX); break;
 		case 'f': opt_from = number(optarg, 1, 254); break;
+		case 'S': opt_spread = 1; break;
+		case 'D': opt_defer = 1; break;
+		case 'C': opt_connect = 1; break;
+		case 'U': opt_usr1 = 1; break;
 		default: usage();
 		}
 	}
@@ -1077,12 +1208,13 @@ options(int argc, char **argv)
 			fprintf(stderr, "load: -l %s: letters A..Z only\n", opt_letters);
 			usage();
 		}
-		if (!(letters_mask >> (up - 'A') & 1)) {
-			letters_mask |= UINT32_C(1) << (up - 'A');
+		if (!memchr(letters, up, (size_t)nletters))
 			letters[nletters++] = (char)up;
-		}
 	}
-	if (!nletters)
+	/* -l "" is allowed: idle clients.  -C waits for a first value, so
+	 * it needs something to subscribe to; -U needs a server to signal. */
+	if ((opt_connect && !nletters) || (opt_connect && opt_defer) ||
+	    (opt_usr1 && opt_pid < 0))
 		usage();
 }
 
@@ -1129,7 +1261,7 @@ setup(void)
 		die(2, "-s %ld: cannot read /proc/%ld/stat", opt_pid, opt_pid);
 	if (opt_pid > 0) {
 		proc_comm(opt_pid, srv_comm, sizeof(srv_comm));
-		if (strcmp(srv_comm, "letterd"))
+		if (strcmp(srv_comm, "letterd") && strcmp(srv_comm, "ceiling"))
 			fprintf(stderr, "load: warning: -s %ld is \"%s\", not letterd\n",
 			    opt_pid, srv_comm);
 	}
@@ -1149,18 +1281,47 @@ main(int argc, char **argv)
 
 	options(argc, argv);
 	setup();
-	for (i = 0; i < opt_clients; i++)
+	for (i = 0; i < opt_clients; i++) {
+		uint32_t m = 0;
+		int j;
+
 		conns[i].fd = -1;
+		if (opt_spread && nletters)
+			m = UINT32_C(1) << (letters[i % nletters] - 'A');
+		else
+			for (j = 0; j < nletters; j++)
+				m |= UINT32_C(1) << (letters[j] - 'A');
+		conns[i].letters = m;
+	}
+	if (opt_pid > 0) {
+		long v, nv;
+
+		proc_status(opt_pid, &srv_rss_before, &v, &nv);
+	}
 	now = t0 = mono_ns();
 	deadline_all = now + (opt_warmup + opt_secs + LOAD_SLACK_S) * NS_PER_S;
+	if (opt_connect)
+		deadline_all = now + (opt_secs + LOAD_SLACK_S) * NS_PER_S;
 
 	if (spread)
 		printf("connecting %ld clients to %s from 127.0.0.1..127.0.0.%ld, "
-		    "%d letters each\n", opt_clients, authority, opt_from, nletters);
+		    "%d letters each\n", opt_clients, authority, opt_from,
+		    opt_spread && nletters ? 1 : nletters);
 	else
 		printf("connecting %ld clients to %s, %d letters each\n",
-		    opt_clients, authority, nletters);
+		    opt_clients, authority, opt_spread && nletters ? 1 : nletters);
 	fflush(stdout);
+	if (opt_connect) {
+		/* The window is the connect phase: from before the first
+		 * connect() until the last client has its first value. */
+		edge_take(&a);
+		phase_connect();
+		phase = "waiting for first values";
+		while (g_waiting > 0)
+			loop_once(deadline_all);
+		edge_take(&b);
+		return report(&a, &b);
+	}
 	phase_connect();
 	printf("connected %ld of %ld in %.2f s (%ld failed, %ld dropped since)\n",
 	    g_open, opt_clients, (double)(now - t0) / NS_PER_S, g_failed, g_dropped);
@@ -1169,6 +1330,15 @@ main(int argc, char **argv)
 	fflush(stdout);
 	if (!g_open)
 		die(1, "no client is open");
+	if (opt_defer) {
+		/* -D: everyone subscribes now; the warm-up absorbs it */
+		for (i = 0; i < opt_clients; i++)
+			if (conns[i].state == LC_OPEN) {
+				lc_subscribe(&conns[i]);
+				if (conns[i].state == LC_OPEN)
+					lc_flush(&conns[i]);
+			}
+	}
 
 	if (opt_warmup) {
 		printf("warm-up %ld s\n", opt_warmup);
@@ -1178,9 +1348,13 @@ main(int argc, char **argv)
 	for (i = 0; i < opt_clients; i++)
 		conns[i].mark = conns[i].msgs;
 	edge_take(&a);
+	if (opt_usr1)
+		kill((pid_t)opt_pid, SIGUSR1);
 	printf("measuring %ld s\n", opt_secs);
 	fflush(stdout);
 	phase_run("window", now + opt_secs * NS_PER_S, 1);
+	if (opt_usr1)
+		kill((pid_t)opt_pid, SIGUSR1);
 	edge_take(&b);
 	return report(&a, &b);
 }

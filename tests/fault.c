@@ -25,6 +25,7 @@
  * every socket it opened.
  */
 #include "check.h"
+#include "why.h"
 #include "wsc.h"
 
 #include <dirent.h>
@@ -53,39 +54,6 @@ static int t_wait = 3000;   /* the longest wait for an answer due at once */
 #define POOL 400
 static struct wsc_conn pool[POOL];
 static struct wsc_msg msg;
-
-/* The reason of the last failure, for the caller's CHECK. */
-static char why[1024];
-
-static int
-whyf(const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(why, sizeof why, fmt, ap);
-	va_end(ap);
-	return -1;
-}
-
-static int
-wfail(const struct wsc_conn *c)
-{
-	return whyf("%s", c->err);
-}
-
-static void
-figure(const char *what, const char *fmt, ...)
-{
-	va_list ap;
-
-	printf("figure: %s: ", what);
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	putchar('\n');
-	fflush(stdout);
-}
 
 /* Milliseconds left before deadline, never negative. */
 static int
@@ -527,9 +495,9 @@ slowloris(void)
 		if (d > dmax)
 			dmax = d;
 	}
-	figure("slowloris: connections dropped", "%d of %d", ndropped,
+	figure("slowloris: connections dropped: %d of %d", ndropped,
 	    SLOW_N);
-	figure("slowloris: drop time after opening, min / max", "%lld / %lld ms",
+	figure("slowloris: drop time after opening, min / max: %lld / %lld ms",
 	    dmin, dmax);
 	CHECK(ndropped == SLOW_N, "slowloris: %d of %d slow connections were "
 	    "still open %lld ms after the first opened (expected all closed "
@@ -544,10 +512,9 @@ slowloris(void)
 
 	if (t_sub >= 0) {
 		if (t_reply >= 0)
-			figure("slowloris: subscribe reply latency", "%lld ms",
+			figure("slowloris: subscribe reply latency: %lld ms",
 			    t_reply - t_sub);
-		figure("slowloris: ticks to the WebSocket client",
-		    "%d in %lld ms", ticks, t_reply >= 0 ? now - t_reply : 0);
+		figure("slowloris: ticks to the WebSocket client: %d in %lld ms", ticks, t_reply >= 0 ? now - t_reply : 0);
 		CHECK(t_reply >= 0 && t_reply - t_sub <= 1000, "slowloris: "
 		    "the subscribe reply came %lld ms after the subscribe, "
 		    "expected within one tick (1000 ms)%s", t_reply >= 0 ?
@@ -671,15 +638,14 @@ slowreader(void)
 		CHECK(0, "slowreader: client N while S stalled: %s", why);
 		goto out;
 	}
-	figure("slowreader: N's A values in 8 s at -i 10", "%d of %d",
+	figure("slowreader: N's A values in 8 s at -i 10: %d of %d",
 	    count_a, SR_STALL_MS / SR_TICK_MS);
-	figure("slowreader: N's A values on time (gap < 50 ms)",
-	    "%.1f%% (longest gap %lld ms)", gaps ? 100.0 * on_time / gaps :
+	figure("slowreader: N's A values on time (gap < 50 ms): %.1f%% (longest gap %lld ms)", gaps ? 100.0 * on_time / gaps :
 	    0.0, max_gap);
-	figure("slowreader: letterd CPU time over the 8 s", "%.2f s "
+	figure("slowreader: letterd CPU time over the 8 s: %.2f s "
 	    "(and %.0f ms runnable but waiting for a CPU)", cpu1 - cpu0,
 	    wait1 - wait0);
-	figure("slowreader: letterd RSS over the 8 s", "%ld kB -> %ld kB "
+	figure("slowreader: letterd RSS over the 8 s: %ld kB -> %ld kB "
 	    "(%+ld kB)", rss0, rss1, rss1 - rss0);
 	/* letterd skips the ticks it is too late for rather than bunch
 	 * them (main.c), so a machine that keeps it off the CPU costs ticks
@@ -710,11 +676,11 @@ slowreader(void)
 	backlog = from_proc ? s_tx + c_rx : (long)rcvbuf + sndbuf;
 	t_r = wsc_now_ms();
 	if (from_proc)
-		figure("slowreader: backlog in the kernels", "%ld bytes (server "
+		figure("slowreader: backlog in the kernels: %ld bytes (server "
 		    "send queue %ld, S's receive queue %ld; S's SO_RCVBUF %d)",
 		    backlog, s_tx, c_rx, rcvbuf);
 	else
-		figure("slowreader: backlog in the kernels (estimate)", "%ld "
+		figure("slowreader: backlog in the kernels (estimate): %ld "
 		    "bytes (S's SO_RCVBUF %d + SO_SNDBUF %d)", backlog, rcvbuf,
 		    sndbuf);
 
@@ -765,10 +731,10 @@ slowreader(void)
 		poll(pfd, 2, until(end) < 20 ? until(end) : 20);
 	}
 	now = wsc_now_ms();
-	figure("slowreader: S's values within 30 ms of resuming", "%d "
+	figure("slowreader: S's values within 30 ms of resuming: %d "
 	    "(bound: backlog / 13 + 26 owed + %d ticks of 26 = %ld)", early,
 	    ticks_allowed, bound);
-	figure("slowreader: S's values from stalling to settling", "%d in "
+	figure("slowreader: S's values from stalling to settling: %d in "
 	    "%lld ms (about %lld ticks of 26 fired, so about %lld values "
 	    "conflated away)", after, now - t0, (now - t0) / SR_TICK_MS,
 	    (now - t0) / SR_TICK_MS * 26 - after);
@@ -838,8 +804,7 @@ resets(void)
 			goto out;
 		}
 	fd_peak = proc_fds();
-	figure("resets: server descriptors before / with the clients",
-	    "%d / %d", fd0, fd_peak);
+	figure("resets: server descriptors before / with the clients: %d / %d", fd0, fd_peak);
 
 	for (i = 0; i < RS_RESET; i++)
 		wsc_abort(&pool[i]);
@@ -859,7 +824,7 @@ resets(void)
 	while ((fds = proc_fds()) > fd0 && wsc_now_ms() - t0 < 3000)
 		wsc_sleep_ms(5);
 	took = wsc_now_ms() - t0;
-	figure("resets: time for the descriptors to return", "%lld ms (%d "
+	figure("resets: time for the descriptors to return: %lld ms (%d "
 	    "open, baseline %d)", took, fds, fd0);
 	CHECK(fds >= 0 && fds <= fd0 && took <= 1000, "resets: letterd had %d "
 	    "descriptors open %lld ms after 300 resets and 100 half frames, "
@@ -907,7 +872,7 @@ fdlimit(void)
 	for (i = 0; i < FD_CLIENTS + FD_FLOOD; i++)
 		pfd[i].fd = -1;
 	limit = proc_number("limits", "Max open files");
-	figure("fdlimit: letterd's descriptor limit", "%ld", limit);
+	figure("fdlimit: letterd's descriptor limit: %ld", limit);
 	CHECK(limit > 0 && limit <= 64, "fdlimit: letterd's descriptor limit "
 	    "is %ld, expected 64 (fault.sh runs it under ulimit -n 64)",
 	    limit);
@@ -930,7 +895,7 @@ fdlimit(void)
 		if (pfd[FD_CLIENTS + i].fd >= 0)
 			nflood++;
 	}
-	figure("fdlimit: extra connections open", "%d of %d", nflood,
+	figure("fdlimit: extra connections open: %d of %d", nflood,
 	    FD_FLOOD);
 
 	/* Hold them 3 s, reading the ten clients' ticks; a flood connection
@@ -972,12 +937,12 @@ fdlimit(void)
 	for (i = 0; i < FD_CLIENTS; i++)
 		if (min_ticks < 0 || ticks[i] < min_ticks)
 			min_ticks = ticks[i];
-	figure("fdlimit: server descriptors open while flooded", "%d "
+	figure("fdlimit: server descriptors open while flooded: %d "
 	    "(limit %ld)", fds_full, limit);
-	figure("fdlimit: extra connections closed by the server", "%d",
+	figure("fdlimit: extra connections closed by the server: %d",
 	    refused);
-	figure("fdlimit: letterd CPU time over 3 s", "%.2f s", cpu1 - cpu0);
-	figure("fdlimit: fewest ticks to one of the 10 clients", "%d of %d",
+	figure("fdlimit: letterd CPU time over 3 s: %.2f s", cpu1 - cpu0);
+	figure("fdlimit: fewest ticks to one of the 10 clients: %d of %d",
 	    min_ticks, FD_HOLD_MS / FD_TICK_MS);
 	CHECK(cpu0 >= 0 && cpu1 >= 0 && cpu1 - cpu0 < 0.3, "fdlimit: letterd "
 	    "used %.2f s of CPU in 3 s while out of descriptors, expected < "
@@ -1012,7 +977,7 @@ fdlimit(void)
 		}
 	}
 	if (ok)
-		figure("fdlimit: time until a new client got in", "%lld ms",
+		figure("fdlimit: time until a new client got in: %lld ms",
 		    took);
 	CHECK(ok, "fdlimit: after 150 connections and 9 clients closed, no "
 	    "new client could upgrade and subscribe within 2000 ms (last "

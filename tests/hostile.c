@@ -30,6 +30,7 @@
  * fails, so "N passed" means the same from run to run.
  */
 #include "check.h"
+#include "why.h"
 #include "wsc.h"
 
 #include <errno.h>
@@ -55,39 +56,6 @@ static int t_wait = 3000;
 static struct wsc_conn c1, c2;
 static struct wsc_http resp;
 static struct wsc_msg msg;
-
-/* Why the last step failed, for the caller's CHECK. */
-static char why[1024];
-
-static int
-whyf(const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(why, sizeof why, fmt, ap);
-	va_end(ap);
-	return -1;
-}
-
-static int
-wfail(const struct wsc_conn *c)
-{
-	return whyf("%s", c->err);
-}
-
-/* "figure: WHAT: VALUE", what hostile.sh passes on as the measurements. */
-static void
-figure(const char *fmt, ...)
-{
-	va_list ap;
-
-	fputs("figure: ", stdout);
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	putchar('\n');
-}
 
 /* The monotonic clock in milliseconds with a fraction: a loopback answer
  * takes well under one, and "0 ms" would say nothing. */

@@ -25,6 +25,7 @@
  * timing, so "N passed" means the same thing from run to run.
  */
 #include "check.h"
+#include "why.h"
 #include "wsc.h"
 
 #include <poll.h>
@@ -47,44 +48,6 @@ static struct wsc_conn c1, c2, c3, c4;
 static struct wsc_conn hc;   /* http_error()'s, so it leaves c1..c4 alone */
 static struct wsc_http resp;
 static struct wsc_msg msg;
-
-/* The reason of the last failure, for the caller's CHECK. */
-static char why[1024];
-
-static int
-whyf(const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(why, sizeof why, fmt, ap);
-	va_end(ap);
-	return -1;
-}
-
-/* Puts context in front of the reason already in why[]. */
-static int
-whyctx(const char *fmt, ...)
-{
-	char inner[sizeof why];
-	size_t n;
-	va_list ap;
-
-	memcpy(inner, why, sizeof inner);
-	va_start(ap, fmt);
-	vsnprintf(why, sizeof why, fmt, ap);
-	va_end(ap);
-	n = strlen(why);
-	snprintf(why + n, sizeof why - n, ": %s", inner);
-	return -1;
-}
-
-/* A library failure: its message already says what was expected. */
-static int
-wfail(const struct wsc_conn *c)
-{
-	return whyf("%s", c->err);
-}
 
 /* A message, described for "expected X, got Y"; two buffers in turn so one
  * printf can show two messages. */
