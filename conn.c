@@ -63,6 +63,7 @@ enum conn_state {
 #define F_PENDING    0x02  /* on the pending list, to be flushed */
 #define F_PINGED     0x04  /* a keepalive ping is unanswered */
 #define F_FILE       0x08  /* a static file is being sent (u.h.file_fd) */
+#define F_OWE_PING   0x10  /* a keepalive ping is to be written */
 
 /* Input not consumed yet: half a request or frame, or input held back
  * while the output is backed up.  IN_CAP bytes, only while needed. */
@@ -119,6 +120,7 @@ static int nclients;
 static int *pending;              /* fds to flush before sleeping, dense */
 static int npending;
 static int64_t next_deadline = -1; /* earliest c->deadline, or -1 */
+static int ndeadlines;            /* connections with a deadline */
 static int subscribers[STATE_LETTERS]; /* clients per letter, for /metrics */
 static int reserve_fd = -1;       /* spare descriptor for EMFILE */
 static uint8_t rbuf[READ_CHUNK];  /* every read lands here first */
@@ -143,6 +145,12 @@ conn_log(const char *fmt, ...)
 static void
 conn_set_deadline(struct conn *c, int64_t when)
 {
+	/* when no connection has a deadline, none is due: an idle server
+	 * with only WebSocket clients wakes for its ticks alone */
+	if (c->deadline < 0 && when >= 0)
+		ndeadlines++;
+	else if (c->deadline >= 0 && when < 0 && --ndeadlines == 0)
+		next_deadline = -1;
 	c->deadline = when;
 	if (when >= 0 && (next_deadline < 0 || when < next_deadline))
 		next_deadline = when;
@@ -195,6 +203,7 @@ conn_close(struct conn *c, int drop, const char *why)
 	if (drop >= 0)
 		metrics.dropped[drop]++;
 	conn_pending_remove(c);
+	conn_set_deadline(c, -1);
 	/* all of a client's subscriptions go with it */
 	for (i = 0; i < STATE_LETTERS; i++)
 		if (c->subs >> i & 1)
@@ -328,6 +337,28 @@ conn_send_values(struct conn *c)
 	return c->dirty || c->out ? 1 : 0;
 }
 
+/* RFC 6455 5.5.2: the keepalive ping, encoded once. */
+static const uint8_t conn_ping[] = { 0x89, 7, 'l', 'e', 't', 't', 'e', 'r', 'd' };
+
+/* Writes a frame that lives elsewhere (not in the output queue); a tail
+ * the kernel did not take is queued.  0 done, 1 would block, -1 closed. */
+static int
+conn_write_static(struct conn *c, const uint8_t *p, size_t len)
+{
+	ssize_t n = write(c->fd, p, len);
+
+	if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR))
+		return 1;
+	if (n < 0) {
+		conn_close(c, DROP_IO_ERROR, strerror(errno));
+		return -1;
+	}
+	metrics.bytes += (uint64_t)n;
+	if ((size_t)n < len && conn_queue(c, p + n, len - (size_t)n) < 0)
+		return -1;
+	return 0;
+}
+
 /* Moves the next piece of a static file into the output queue. */
 static int
 conn_fill_file(struct conn *c)
@@ -382,6 +413,14 @@ conn_flush(struct conn *c)
 			if (conn_fill_file(c) < 0)
 				return -1;
 			continue;
+		}
+		if (c->flags & F_OWE_PING) {
+			if ((r = conn_write_static(c, conn_ping, sizeof(conn_ping))) < 0)
+				return -1;
+			if (r)
+				goto blocked;
+			c->flags &= ~F_OWE_PING;
+			continue;       /* a cut frame's tail may be queued */
 		}
 		if (c->state == CONN_WS && c->dirty) {
 			if ((r = conn_send_values(c)) < 0) {
@@ -573,7 +612,7 @@ conn_http_upgrade(struct conn *c, const struct http_req *r)
 	if (conn_queue(c, head, n) < 0)
 		return;
 	c->state = CONN_WS;
-	c->deadline = -1;
+	conn_set_deadline(c, -1);
 	ws_rx_init(&c->u.rx, 0);
 	c->client_ix = nclients;
 	clients[nclients++] = c->fd;
@@ -823,6 +862,7 @@ conn_adopt(int fd)
 	}
 	c = &conns[fd];
 	memset(c, 0, sizeof(*c));
+	c->deadline = -1;
 	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
 	fcntl(fd, F_SETFD, FD_CLOEXEC);
 	/* small frames are latency-bound: send them at once (fails
@@ -973,8 +1013,11 @@ conn_keepalive(void)
 			conn_close(c, DROP_PING_TIMEOUT, "no answer to ping");
 			continue;
 		}
-		c->flags |= F_PINGED;
-		conn_frame(c, WS_OP_PING, "letterd", 7);
+		/* written like tick values, from one pre-encoded frame and
+		 * without a buffer, when the client's output is flushed */
+		c->flags |= F_PINGED | F_OWE_PING;
+		if (!(c->flags & F_WANT_WRITE))
+			conn_pending_add(c);
 	}
 }
 
