@@ -141,7 +141,6 @@ conn_log(const char *fmt, ...)
 	va_end(ap);
 }
 
-
 static void
 conn_set_deadline(struct conn *c, int64_t when)
 {
@@ -414,7 +413,7 @@ conn_flush(struct conn *c)
 				return -1;
 			continue;
 		}
-		if (c->flags & F_OWE_PING) {
+		if ((c->flags & F_OWE_PING) && c->state == CONN_WS) {
 			if ((r = conn_write_static(c, conn_ping, sizeof(conn_ping))) < 0)
 				return -1;
 			if (r)
