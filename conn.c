@@ -47,7 +47,10 @@
 extern const unsigned char page_html[];
 extern const size_t page_html_len;
 
-struct conn_opts conn_opts = { DEFAULT_MAX_MSG, 0, 0, 0, 0, "", 0 };
+/* All zero, so that it lives in .bss: with one non-zero member the whole
+ * struct, PATH_MAX bytes of root included, is stored in the binary.
+ * main() sets max_msg before it reads the options. */
+struct conn_opts conn_opts;
 int64_t conn_now;
 
 enum conn_state {
@@ -462,12 +465,15 @@ conn_flush_pending(void)
 /* ---- HTTP ------------------------------------------------------------- */
 
 /* Answers with an error and closes after it (PROTOCOL.md: every error
- * response has Connection: close). */
+ * response has Connection: close).  r is the request as far as it was
+ * parsed: a response to HEAD has no content (RFC 9110 9.3.2). */
 static void
-conn_http_fail(struct conn *c, int status, const char *extra)
+conn_http_fail(struct conn *c, const struct http_req *r, int status,
+               const char *extra)
 {
 	char buf[512];
-	size_t n = http_error(buf, sizeof(buf), status, extra);
+	size_t n = http_error(buf, sizeof(buf), status, extra,
+	    r->method != HTTP_HEAD);
 
 	conn_log("fd %d: HTTP %d", c->fd, status);
 	if (conn_queue(c, buf, n) < 0)
@@ -524,14 +530,14 @@ conn_http_static(struct conn *c, const struct http_req *r)
 	    snprintf(full, sizeof(full), "%s/%s", conn_opts.root, rel) >= (int)sizeof(full) ||
 	    !realpath(full, real) || strncmp(real, conn_opts.root, conn_opts.root_len) ||
 	    real[conn_opts.root_len] != '/') {
-		conn_http_fail(c, 404, NULL);
+		conn_http_fail(c, r, 404, NULL);
 		return;
 	}
 	fd = open(real, O_RDONLY | O_NOFOLLOW);
 	if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
 		if (fd >= 0)
 			close(fd);
-		conn_http_fail(c, 404, NULL);
+		conn_http_fail(c, r, 404, NULL);
 		return;
 	}
 	fcntl(fd, F_SETFD, FD_CLOEXEC);
@@ -577,31 +583,31 @@ conn_http_upgrade(struct conn *c, const struct http_req *r)
 
 	if (!(r->path_len == 1 && r->path[0] == '/') &&
 	    !(r->path_len == 3 && !memcmp(r->path, "/ws", 3))) {
-		conn_http_fail(c, 404, NULL);
+		conn_http_fail(c, r, 404, NULL);
 		return;
 	}
 	if (r->method != HTTP_GET) {
-		conn_http_fail(c, r->method == HTTP_HEAD ? 400 : 405,
+		conn_http_fail(c, r, r->method == HTTP_HEAD ? 400 : 405,
 		    r->method == HTTP_HEAD ? NULL : "Allow: GET, HEAD\r\n");
 		return;
 	}
 	/* 4.2.1: HTTP/1.1 or higher, Connection includes "Upgrade" */
 	if (r->minor < 1 || !r->conn_upgrade) {
-		conn_http_fail(c, 400, NULL);
+		conn_http_fail(c, r, 400, NULL);
 		return;
 	}
 	/* 4.2.2: another version gets 426 and the version we speak */
 	if (!r->ws_version || r->ws_version_len != 2 || memcmp(r->ws_version, "13", 2)) {
-		conn_http_fail(c, 426, "Sec-WebSocket-Version: 13\r\n");
+		conn_http_fail(c, r, 426, "Sec-WebSocket-Version: 13\r\n");
 		return;
 	}
 	if (r->ws_key_count != 1 || ws_accept(r->ws_key, r->ws_key_len, accept) < 0) {
-		conn_http_fail(c, 400, NULL);
+		conn_http_fail(c, r, 400, NULL);
 		return;
 	}
 	if (conn_opts.max_clients && nclients >= conn_opts.max_clients) {
 		metrics.refused_full++;
-		conn_http_fail(c, 503, "Retry-After: 1\r\n");
+		conn_http_fail(c, r, 503, "Retry-After: 1\r\n");
 		return;
 	}
 	/* No Sec-WebSocket-Extensions or -Protocol: none is negotiated. */
@@ -625,7 +631,7 @@ conn_http_request(struct conn *c, const struct http_req *r)
 	if (r->up_websocket) {
 		conn_http_upgrade(c, r);
 	} else if (r->method == HTTP_OTHER) {
-		conn_http_fail(c, 405, "Allow: GET, HEAD\r\n");
+		conn_http_fail(c, r, 405, "Allow: GET, HEAD\r\n");
 	} else if (r->path_len == 1 && r->path[0] == '/') {
 		conn_http_page(c, r);
 	} else if (r->path_len > 8 && !memcmp(r->path, "/static/", 8)) {
@@ -634,9 +640,9 @@ conn_http_request(struct conn *c, const struct http_req *r)
 	    !memcmp(r->path, "/metrics", 8)) {
 		conn_http_metrics(c, r);
 	} else if (r->path_len == 3 && !memcmp(r->path, "/ws", 3)) {
-		conn_http_fail(c, 400, NULL);    /* RFC 6455 4.2.1: not a handshake */
+		conn_http_fail(c, r, 400, NULL);    /* RFC 6455 4.2.1: not a handshake */
 	} else {
-		conn_http_fail(c, 404, NULL);
+		conn_http_fail(c, r, 404, NULL);
 	}
 }
 
@@ -655,7 +661,7 @@ conn_http(struct conn *c, uint8_t *p, size_t n)
 		return 0;
 	c->u.h.scan = 0;
 	if (len < 0) {
-		conn_http_fail(c, (int)-len, NULL);
+		conn_http_fail(c, &r, (int)-len, NULL);
 		return n;
 	}
 	conn_http_request(c, &r);

@@ -332,13 +332,25 @@ http_reason(int status)
 static const char *
 http_date(void)
 {
+	static const char wday[7][4] = {
+		"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"
+	};
+	static const char mon[12][4] = {
+		"Jan", "Feb", "Mar", "Apr", "May", "Jun",
+		"Jul", "Aug", "Sep", "Oct", "Nov", "Dec"
+	};
 	static time_t last = -1;
 	static char date[40];
 	time_t now = time(NULL);
 	struct tm tm;
 
 	if (now != last && gmtime_r(&now, &tm)) {
-		strftime(date, sizeof(date), "%a, %d %b %Y %H:%M:%S GMT", &tm);
+		/* RFC 9110 5.6.7: IMF-fixdate, English names whatever the
+		 * locale.  Not strftime: it would link the time-zone code
+		 * into a static binary for nothing. */
+		snprintf(date, sizeof(date), "%s, %02d %s %d %02d:%02d:%02d GMT",
+		    wday[tm.tm_wday], tm.tm_mday, mon[tm.tm_mon],
+		    tm.tm_year + 1900, tm.tm_hour, tm.tm_min, tm.tm_sec);
 		last = now;
 	}
 	return date;
@@ -365,18 +377,20 @@ http_head(char *out, size_t cap, int status, const char *ctype, uint64_t clen,
 }
 
 size_t
-http_error(char *out, size_t cap, int status, const char *extra)
+http_error(char *out, size_t cap, int status, const char *extra, int body)
 {
-	char body[64];
+	char text[64];
 	size_t h;
 	int b;
 
-	b = snprintf(body, sizeof(body), "%d %s\n", status, http_reason(status));
+	b = snprintf(text, sizeof(text), "%d %s\n", status, http_reason(status));
 	h = http_head(out, cap, status, "text/plain; charset=utf-8",
 	    (uint64_t)b, 0, extra);
+	if (!body)
+		return h;
 	if (!h || h + (size_t)b >= cap)
 		return 0;
-	memcpy(out + h, body, (size_t)b);
+	memcpy(out + h, text, (size_t)b);
 	return h + (size_t)b;
 }
 

@@ -116,6 +116,7 @@ options(int argc, char **argv)
 	struct stat st;
 	int ch;
 
+	conn_opts.max_msg = DEFAULT_MAX_MSG;
 	while ((ch = getopt(argc, argv, "b:p:i:k:m:c:r:u:MvhV")) != -1) {
 		switch (ch) {
 		case 'b': opt_addr = optarg; break;
@@ -162,11 +163,8 @@ static void
 listen_start(void)
 {
 	struct addrinfo hints, *ai;
-	struct sockaddr_storage ss;
-	socklen_t sl = sizeof(ss);
-	char port[8], host[INET6_ADDRSTRLEN];
+	char port[8];
 	int one = 1;
-	void *a;
 
 	memset(&hints, 0, sizeof(hints));
 	hints.ai_family = AF_UNSPEC;
@@ -189,6 +187,20 @@ listen_start(void)
 		die("listen: %s", strerror(errno));
 	fcntl(listen_fd, F_SETFL, fcntl(listen_fd, F_GETFL) | O_NONBLOCK);
 	fcntl(listen_fd, F_SETFD, FD_CLOEXEC);
+}
+
+/* The "listening" line tells a supervisor or a test that letterd is
+ * ready, signals included: it comes after setup() has installed the
+ * handlers.  Before that, a SIGTERM would kill with status 143 instead of
+ * shutting down, and a SIGINT to a background job of a non-interactive
+ * shell, which starts with SIGINT ignored, would be lost. */
+static void
+listen_announce(void)
+{
+	struct sockaddr_storage ss;
+	socklen_t sl = sizeof(ss);
+	char host[INET6_ADDRSTRLEN];
+	void *a;
 
 	getsockname(listen_fd, (struct sockaddr *)&ss, &sl);
 	a = ss.ss_family == AF_INET6 ? (void *)&((struct sockaddr_in6 *)&ss)->sin6_addr :
@@ -281,6 +293,7 @@ main(int argc, char **argv)
 	options(argc, argv);
 	listen_start();
 	setup();
+	listen_announce();
 	state_init(seed());
 	conn_now = now = loop_now();
 	/* a relay's values come from its upstream, not from ticks */

@@ -13,7 +13,7 @@ cd "$(dirname "$0")" || exit 1
 CC=${CC:-cc}
 CI=${CI:-}
 WFLAGS="-std=c99 -Wall -Wextra -pedantic"
-DEFS="-D_XOPEN_SOURCE=700 -I. -Itests"
+DEFS="-D_XOPEN_SOURCE=700 -D_FILE_OFFSET_BITS=64 -D_TIME_BITS=64 -I. -Itests"
 SAN="-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer"
 SRC="main.c conn.c loop.c http.c ws.c state.c json.c metrics.c relay.c sha1.c base64.c utf8.c page.c"
 B=build/test

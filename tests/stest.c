@@ -139,6 +139,19 @@ main(int argc, char **argv)
 		    attacks[i], st);
 		CHECK(!leaked(), "GET %s: the secret came back", attacks[i]);
 	}
+	/* RFC 9110 9.3.2: an error answering HEAD has no content either;
+	 * after its head the server closes, so any byte more is a body. */
+	wsc_http_free(&resp);
+	if (wsc_connect(&conn, "127.0.0.1", port, T_WAIT) == 0) {
+		st = wsc_http_request(&conn, "HEAD /static/nope.txt HTTP/1.1\r\n"
+		    "Host: t\r\n\r\n", &resp, T_WAIT) < 0 ? -1 : resp.status;
+		CHECK(st == 404 && resp.content_length > 0 &&
+		    wsc_expect_eof(&conn, T_WAIT) == 0,
+		    "HEAD of a missing file: %d, then %s", st,
+		    conn.err[0] ? conn.err : "a body");
+		wsc_close(&conn);
+	}
+
 	/* Without -M there is no /metrics. */
 	st = request("GET", "/metrics");
 	CHECK(st == 404, "GET /metrics without -M: %d, expected 404", st);

@@ -948,7 +948,7 @@ static void test_http_error(void)
 		size_t body = 0, bad = 0;
 
 		memset(out, 0, sizeof out);
-		n = http_error(out, sizeof out - 1, st[i], extra);
+		n = http_error(out, sizeof out - 1, st[i], extra, 1);
 		snprintf(line, sizeof line, "HTTP/1.1 %d %s\r\n", st[i],
 		         http_reason(st[i]));
 		end = strstr(out, "\r\n\r\n");
@@ -970,18 +970,27 @@ static void test_http_error(void)
 		for (cap = 0; cap <= n; cap++) {
 			char *o = test_alloc(cap);
 
-			if (http_error(o, cap, st[i], extra) != 0 && cap < n)
+			if (http_error(o, cap, st[i], extra, 1) != 0 && cap < n)
 				bad++;
 			free(o);
 		}
 		{
 			char *o = test_alloc(n + 1);
 
-			if (http_error(o, n + 1, st[i], extra) != n)
+			if (http_error(o, n + 1, st[i], extra, 1) != n)
 				bad++;
 			free(o);
 		}
 		CHECK(bad == 0, "http_error(%d): %zu caps misjudged", st[i], bad);
+		/* for HEAD: the same head, Content-Length included, no body */
+		{
+			char h[512];
+			size_t hn = http_error(h, sizeof h, st[i], extra, 0);
+
+			CHECK(hn > 0 && hn + body == n && !memcmp(h, line, strlen(line)) &&
+			      !memcmp(h + hn - 4, "\r\n\r\n", 4),
+			      "http_error(%d) for HEAD: %zu bytes", st[i], hn);
+		}
 	}
 	CHECK(strcmp(http_reason(414), "URI Too Long") == 0 &&
 	      strcmp(http_reason(431), "Request Header Fields Too Large") == 0 &&
