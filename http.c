@@ -108,6 +108,17 @@ http_head_end(const char *buf, size_t len, size_t *scan)
 	return 0;
 }
 
+/* Methods are case-sensitive (RFC 9110 9.1). */
+static int
+http_method(const char *p, size_t m)
+{
+	if (m == 3 && !memcmp(p, "GET", 3))
+		return HTTP_GET;
+	if (m == 4 && !memcmp(p, "HEAD", 4))
+		return HTTP_HEAD;
+	return HTTP_OTHER;
+}
+
 /* The request line: method SP request-target SP HTTP-version (RFC 9112 3).
  * Exactly one space between the parts; we do not take the lenient forms. */
 static long
@@ -120,12 +131,7 @@ http_request_line(const char *p, size_t n, struct http_req *r)
 		m++;
 	if (m == 0 || m == n || p[m] != ' ')
 		return -400;
-	if (m == 3 && !memcmp(p, "GET", 3))
-		r->method = HTTP_GET;
-	else if (m == 4 && !memcmp(p, "HEAD", 4))
-		r->method = HTTP_HEAD;
-	else
-		r->method = HTTP_OTHER;  /* methods are case-sensitive: RFC 9110 9.1 */
+	r->method = http_method(p, m);
 	target = p + m + 1;
 	for (t = 0; m + 1 + t < n && target[t] > ' ' && target[t] < 0x7f; t++)
 		;
@@ -267,10 +273,14 @@ http_parse(const char *buf, size_t len, size_t *scan, struct http_req *r)
 
 	lf = memchr(buf, '\n', len < HTTP_MAX_LINE + 2 ? len : HTTP_MAX_LINE + 2);
 	first = lf ? (size_t)(lf - buf) + 1 : len;
-	/* Junk fails at once: the method is the first thing on the line. */
+	/* The method is the first thing on the line: junk fails at once, and
+	 * the method is known even when the rest of the request turns out
+	 * bad, so that an error answering HEAD goes without a body. */
 	for (i = 0; i < first && i < 64 && buf[i] != ' '; i++)
 		if (!http_tchar((unsigned char)buf[i]) && !(buf[i] == '\r' || buf[i] == '\n'))
 			return -400;
+	if (i > 0 && i < first && buf[i] == ' ')
+		r->method = http_method(buf, i);
 	/* RFC 9112 3: the line, without its CRLF, may be HTTP_MAX_LINE long */
 	if (!lf)
 		return len >= HTTP_MAX_LINE + 2 ? -414 : 0;
