@@ -213,6 +213,7 @@ conn_close(struct conn *c, int drop, const char *why)
 	if (c->client_ix >= 0) {
 		clients[c->client_ix] = clients[--nclients];
 		conns[clients[c->client_ix]].client_ix = c->client_ix;
+		c->client_ix = -1;
 	}
 	loop_del(c->fd);
 	close(c->fd);

@@ -97,6 +97,9 @@ for t in codec:"sha1.c base64.c utf8.c" json:"json.c" http:"http.c" \
 	    run "unit $name (asan+ubsan)" "$B/unit_$name"
 done
 
+# --- fuzz regressions: every seed and every input that ever failed ---------------
+run "fuzz replay (asan+ubsan)" sh tests/fuzz/replay.sh "$CC"
+
 # --- end to end: the real binary, three builds -------------------------------
 # Each suite starts its own servers (tests/lib.sh) and stops them by PID.
 #   integration  every rule of the contract (tests/itest.c, stest.c, mtest.c)
