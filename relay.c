@@ -419,6 +419,7 @@ relay_read(void)
 {
 	uint8_t buf[READ_CHUNK];
 	ssize_t n;
+	size_t i;
 	char *end;
 
 	if (relay_state == RELAY_HANDSHAKE) {
@@ -439,17 +440,20 @@ relay_read(void)
 		return;
 	}
 	relay_in_len += (size_t)n;
-	relay_in[relay_in_len] = '\0';
-	if (memchr(relay_in, '\0', relay_in_len)) {
-		relay_lost("a NUL in the upstream's response");
-		return;
-	}
-	if (!(end = strstr((char *)relay_in, "\r\n\r\n"))) {
+	/* the head ends at the first empty line; frames may follow it in the
+	 * same read, and they may hold any byte, NUL included */
+	for (end = NULL, i = 0; i + 3 < relay_in_len && !end; i++)
+		if (!memcmp(relay_in + i, "\r\n\r\n", 4))
+			end = (char *)relay_in + i + 4;
+	if (!end) {
 		if (relay_in_len == sizeof(relay_in) - 1)
 			relay_lost("the upstream's response head is too long");
 		return;
 	}
-	end += 4;
+	if (memchr(relay_in, '\0', (size_t)(end - (char *)relay_in))) {
+		relay_lost("a NUL in the upstream's response head");
+		return;
+	}
 	end[-2] = '\0';              /* the head as one string, for the checks */
 	{
 		const char *why = relay_check_101((char *)relay_in);
