@@ -62,6 +62,7 @@ static int relay_fd = -1;
 static int relay_mask;            /* LOOP_* watched */
 static int relay_attempt;         /* failures since the last open */
 static int relay_pinged;          /* a ping is unanswered */
+static char relay_why[64];        /* RELAY_CLOSING: why, for the log */
 static int64_t relay_when = -1;   /* retry time, or give-up time */
 static char relay_accept[WS_ACCEPT_LEN + 1];
 static struct ws_rx relay_rx;
@@ -190,10 +191,12 @@ relay_lost(const char *why)
 
 	if (base > RELAY_BACKOFF_MAX_MS)
 		base = RELAY_BACKOFF_MAX_MS;
-	/* jitter: somewhere in the upper half, so that relays restarted
-	 * together do not all knock at the same moment */
+	/* jitter: up to half as much again (still capped), so that relays
+	 * restarted together do not all knock at the same moment */
 	relay_random(r, 2);
-	delay = base / 2 + (r[0] << 8 | r[1]) % (base / 2 + 1);
+	delay = base + (r[0] << 8 | r[1]) % (base / 2 + 1);
+	if (delay > RELAY_BACKOFF_MAX_MS)
+		delay = RELAY_BACKOFF_MAX_MS;
 	if (relay_fd >= 0) {
 		loop_del(relay_fd);
 		close(relay_fd);
@@ -233,20 +236,26 @@ relay_frame(int op, const void *p, size_t n)
 static void
 relay_connect(void)
 {
-	struct addrinfo hints, *ai;
-	int fd, rc, one = 1;
+	struct addrinfo hints, *list, *ai;
+	int fd, rc, i, one = 1;
 
 	memset(&hints, 0, sizeof(hints));
 	hints.ai_family = AF_UNSPEC;
 	hints.ai_socktype = SOCK_STREAM;
 	hints.ai_flags = AI_NUMERICSERV;
-	if ((rc = getaddrinfo(relay_host, relay_port, &hints, &ai)) != 0) {
+	if ((rc = getaddrinfo(relay_host, relay_port, &hints, &list)) != 0) {
 		relay_lost(gai_strerror(rc));
 		return;
 	}
+	/* a name with several addresses (::1 and 127.0.0.1, say): each
+	 * attempt after a failure takes the next one */
+	for (i = 0, ai = list; ai; ai = ai->ai_next)
+		i++;
+	for (i = relay_attempt % i, ai = list; i > 0; i--)
+		ai = ai->ai_next;
 	fd = socket(ai->ai_family, ai->ai_socktype, ai->ai_protocol);
 	if (fd < 0) {
-		freeaddrinfo(ai);
+		freeaddrinfo(list);
 		relay_lost(strerror(errno));
 		return;
 	}
@@ -255,7 +264,7 @@ relay_connect(void)
 	fcntl(fd, F_SETFD, FD_CLOEXEC);
 	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 	rc = connect(fd, ai->ai_addr, ai->ai_addrlen);
-	freeaddrinfo(ai);
+	freeaddrinfo(list);
 	if (rc < 0 && errno != EINPROGRESS) {
 		relay_lost(strerror(errno));
 		return;
@@ -406,8 +415,9 @@ relay_frames(uint8_t *p, size_t n)
 			relay_frame(WS_OP_CLOSE, code, 2);
 			relay_state = RELAY_CLOSING;
 			relay_when = conn_now + LINGER_MS;
-			conn_log("upstream: %s %d", ev.type == WS_CLOSE ?
-			    "close" : "protocol error, close", ev.code);
+			snprintf(relay_why, sizeof(relay_why), ev.type == WS_CLOSE ?
+			    "closed by the upstream with %d" :
+			    "protocol error, closed with %d", ev.code);
 			break;
 		}
 		}
@@ -489,7 +499,7 @@ relay_flush(void)
 		relay_out_len -= (size_t)n;
 	}
 	if (relay_state == RELAY_CLOSING && !relay_out_len) {
-		relay_lost("closed");
+		relay_lost(relay_why);
 		return;
 	}
 	relay_watch(LOOP_READ | (relay_out_len ? LOOP_WRITE : 0));
@@ -516,7 +526,7 @@ relay_timer(void)
 	if (relay_state == RELAY_WAIT)
 		relay_connect();
 	else if (relay_state != RELAY_OPEN)
-		relay_lost(relay_state == RELAY_CLOSING ? "closed" : "timed out");
+		relay_lost(relay_state == RELAY_CLOSING ? relay_why : "timed out");
 	if (relay_fd >= 0)
 		relay_flush();
 }

@@ -1,0 +1,239 @@
+#!/bin/sh
+# tests/nginx.sh BINARY - the scaling example of docs/scaling.md, run:
+# Debian's nginx on loopback balancing / and /ws over two relays of one
+# origin, and 200 clients through it that must all see the origin's values.
+#
+#   origin (-i 100) <- relay A <-+
+#                   <- relay B <-+- nginx (round robin, WebSocket upgrade) <- 200 clients
+#
+# nginx runs with its own configuration, prefix and temp paths in a temp
+# directory, in the foreground (daemon off), and is stopped by its PID like
+# everything else here.  Without /usr/sbin/nginx: "SKIP: nginx missing".
+# The last line is "N passed, M failed"; the exit status is non-zero on failure.
+set -u
+BIN=${1:?usage: tests/nginx.sh BINARY}
+case $BIN in /*) ;; *) BIN=$(pwd)/$BIN ;; esac
+cd "$(dirname "$0")/.." || exit 1
+NGINX=/usr/sbin/nginx
+if [ ! -x "$NGINX" ]; then
+	echo "SKIP: nginx missing (apt-get install nginx)"
+	echo "0 passed, 0 failed"
+	exit 0
+fi
+
+T=$(mktemp -d)
+chmod 755 "$T"                  # nginx's workers may run as nobody
+RT=$T/rtest
+PIDS=
+passed=0
+failed=0
+
+cleanup() {
+	for p in $PIDS; do
+		kill -KILL "$p" 2>/dev/null
+	done
+	for p in $PIDS; do
+		wait "$p" 2>/dev/null
+	done
+	if [ -n "${RELAY_KEEP:-}" ]; then echo "logs kept in $T"; else rm -rf "$T"; fi
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+pass() { passed=$((passed + 1)); echo "ok: $*"; }
+fail() { failed=$((failed + 1)); echo "FAIL: $*"; }
+check() {
+	d=$1
+	shift
+	if "$@"; then pass "$d"; else fail "$d"; fi
+}
+
+# start NAME CMD...: as in tests/relay.sh; sets NAME_pid and NAME_port.
+start() {
+	name=$1
+	shift
+	# a stale file from an earlier NAME would give its old port
+	rm -f "$T/$name.out"
+	"$@" >"$T/$name.out" 2>"$T/$name.err" &
+	pid=$!
+	PIDS="$PIDS $pid"
+	eval "${name}_pid=$pid"
+	i=0
+	while [ $i -lt 100 ]; do
+		line=$(head -n 1 "$T/$name.out" 2>/dev/null)
+		case $line in
+		*" listening on http://"*)
+			port=${line##*:}
+			eval "${name}_port=${port%/}"
+			return 0 ;;
+		esac
+		kill -0 "$pid" 2>/dev/null || break
+		sleep 0.05
+		i=$((i + 1))
+	done
+	fail "$name did not start: $*"
+	sed 's/^/  /' "$T/$name.err"
+	return 1
+}
+
+stop() {
+	eval "pid=\${${1}_pid:-}"
+	[ -n "$pid" ] || return 0
+	kill "-${2:-TERM}" "$pid" 2>/dev/null
+	i=0
+	while kill -0 "$pid" 2>/dev/null && [ $i -lt 60 ]; do
+		sleep 0.05
+		i=$((i + 1))
+	done
+	kill -KILL "$pid" 2>/dev/null
+	wait "$pid"
+	eval "${1}_status=$?"
+	eval "${1}_pid="
+}
+
+tally() {
+	awk -v name="$1" '/^[0-9]+ passed, [0-9]+ failed$/ { print "  " $0 " (" name ")"; next } { print }' "$2"
+	counts=$(awk '/^[0-9]+ passed, [0-9]+ failed$/ { p = $1; f = $3 } END { if (p != "") print p, f }' "$2")
+	if [ -z "$counts" ]; then
+		fail "$1: no result (exit $3)"
+		return
+	fi
+	passed=$((passed + ${counts% *}))
+	failed=$((failed + ${counts#* }))
+	if [ "$3" -ne 0 ] && [ "${counts#* }" -eq 0 ]; then
+		fail "$1: exit $3"
+	fi
+}
+
+rt() {
+	name=$1
+	shift
+	"$RT" "$@" >"$T/rt.log" 2>&1
+	tally "$name" "$T/rt.log" $?
+}
+
+finish() {
+	echo "$passed passed, $failed failed"
+	[ "$failed" -eq 0 ]
+	exit $?
+}
+
+echo "nginx in front of two relays: $BIN, $NGINX"
+if ! cc -std=c99 -Wall -Wextra -pedantic -O2 -D_XOPEN_SOURCE=700 -I. -Itests \
+    -o "$RT" tests/rtest.c tests/wsc.c sha1.c base64.c 2>"$T/cc.log" || grep -q warning "$T/cc.log"; then
+	cat "$T/cc.log"
+	fail "building tests/rtest.c"
+	finish
+fi
+
+start origin "$BIN" -p 0 -i 100 -M || finish
+O=$origin_port
+start relayA "$BIN" -p 0 -M -u "ws://127.0.0.1:$O/ws" || finish
+start relayB "$BIN" -p 0 -M -u "ws://127.0.0.1:$O/ws" || finish
+A=$relayA_port
+B=$relayB_port
+
+# The configuration: everything under $T, nothing from /etc/nginx.
+# map: "Connection: upgrade" when the client asked for an upgrade, else
+# "close" (nginx's documented WebSocket proxying recipe).
+# proxy_read_timeout: a relay may be quiet for a long time (a tick of
+# minutes, an upstream away); nginx would close a tunnel idle for 60 s.
+write_conf() {
+	mkdir -p "$T/logs" "$T/tmp"
+	cat >"$T/nginx.conf" <<EOF
+daemon off;
+master_process on;
+worker_processes 1;
+pid $T/nginx.pid;
+error_log $T/logs/error.log warn;
+
+events {
+	worker_connections 4096;
+}
+
+http {
+	access_log off;
+	client_body_temp_path $T/tmp/body;
+	proxy_temp_path $T/tmp/proxy;
+	fastcgi_temp_path $T/tmp/fastcgi;
+	uwsgi_temp_path $T/tmp/uwsgi;
+	scgi_temp_path $T/tmp/scgi;
+
+	upstream letterd_relays {
+		server 127.0.0.1:$A;
+		server 127.0.0.1:$B;
+	}
+
+	map \$http_upgrade \$connection_upgrade {
+		default upgrade;
+		''      close;
+	}
+
+	server {
+		listen 127.0.0.1:$1;
+
+		location / {
+			proxy_pass http://letterd_relays;
+			proxy_http_version 1.1;
+			proxy_set_header Upgrade \$http_upgrade;
+			proxy_set_header Connection \$connection_upgrade;
+			proxy_set_header Host \$host;
+			proxy_read_timeout 1h;
+		}
+
+		location /ws {
+			proxy_pass http://letterd_relays;
+			proxy_http_version 1.1;
+			proxy_set_header Upgrade \$http_upgrade;
+			proxy_set_header Connection \$connection_upgrade;
+			proxy_set_header Host \$host;
+			proxy_read_timeout 1h;
+		}
+	}
+}
+EOF
+}
+
+# A free port for nginx: one letterd picks it (-p 0) and gives it back.
+# Another program may take it in between, so nginx gets three tries.
+N=
+for try in 1 2 3; do
+	start spare "$BIN" -p 0 || finish
+	port=$spare_port
+	stop spare
+	write_conf "$port"
+	"$NGINX" -p "$T" -c "$T/nginx.conf" >"$T/nginx.out" 2>"$T/nginx.err" &
+	nginx_pid=$!
+	PIDS="$PIDS $nginx_pid"
+	i=0
+	while [ $i -lt 50 ] && kill -0 "$nginx_pid" 2>/dev/null; do
+		if "$RT" http -p "$port" -P / -s 200 >/dev/null 2>&1; then
+			N=$port
+			break
+		fi
+		sleep 0.1
+		i=$((i + 1))
+	done
+	[ -n "$N" ] && break
+	stop nginx
+done
+if [ -z "$N" ]; then
+	fail "nginx did not start"
+	cat "$T/nginx.err" "$T/logs/error.log" 2>/dev/null | head -20
+	finish
+fi
+pass "nginx (pid $nginx_pid) listens on 127.0.0.1:$N, balancing over relays on $A and $B"
+
+rt "the page through nginx" http -p "$N" -P / -s 200 -x "</html>"
+rt "200 clients through nginx" chain -o "$O" -r "$N" -n 200 -t 2000 -i 100 \
+    -M "$O:2-2" -M "$A:50-150" -M "$B:50-150" -U
+
+stop nginx QUIT
+check "nginx stopped gracefully (SIGQUIT, exit ${nginx_status:-?})" [ "${nginx_status:-1}" -eq 0 ]
+check "no error in nginx's error log" sh -c "! grep -q -e '\\[error\\]' -e '\\[crit\\]' -e '\\[alert\\]' -e '\\[emerg\\]' '$T/logs/error.log'"
+for s in relayA relayB origin; do
+	stop $s
+	eval "st=\${${s}_status:-1}"
+	check "$s exits 0 on SIGTERM" [ "$st" -eq 0 ]
+done
+finish
