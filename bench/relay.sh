@@ -21,64 +21,13 @@ cd "$(dirname "$0")/.." || exit 2
 [ -x "$BIN" ] || { echo "usage: sh bench/relay.sh [BINARY] ($BIN is not executable)" >&2; exit 2; }
 
 T=$(mktemp -d)
-PIDS=
 LAT_COUNT=${LAT_COUNT:-1000}
 STEPS=${STEPS:-"100 200 250 300 350 400 450 500 600 700 800 1000 1200 1600 2000"}
 W=${W:-2}
 WIN=${WIN:-5}
 
-cleanup() {
-	for p in $PIDS; do
-		kill -KILL "$p" 2>/dev/null
-	done
-	for p in $PIDS; do
-		wait "$p" 2>/dev/null
-	done
-	rm -rf "$T"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+. tests/servers.sh
 
-start() {
-	name=$1
-	shift
-	# a stale file from an earlier NAME would give its old port
-	rm -f "$T/$name.out"
-	"$@" >"$T/$name.out" 2>"$T/$name.err" &
-	pid=$!
-	PIDS="$PIDS $pid"
-	eval "${name}_pid=$pid"
-	i=0
-	while [ $i -lt 100 ]; do
-		line=$(head -n 1 "$T/$name.out" 2>/dev/null)
-		case $line in
-		*" listening on http://"*)
-			port=${line##*:}
-			eval "${name}_port=${port%/}"
-			return 0 ;;
-		esac
-		kill -0 "$pid" 2>/dev/null || break
-		sleep 0.05
-		i=$((i + 1))
-	done
-	echo "$name did not start: $*" >&2
-	cat "$T/$name.err" >&2
-	exit 2
-}
-
-stop() {
-	eval "pid=\${${1}_pid:-}"
-	[ -n "$pid" ] || return 0
-	kill -TERM "$pid" 2>/dev/null
-	i=0
-	while kill -0 "$pid" 2>/dev/null && [ $i -lt 60 ]; do
-		sleep 0.05
-		i=$((i + 1))
-	done
-	kill -KILL "$pid" 2>/dev/null
-	wait "$pid" 2>/dev/null
-	eval "${1}_pid="
-}
 
 # CPU seconds (user + system) a process has used, from /proc.
 cpu() { awk -v hz="$(getconf CLK_TCK)" '{ printf "%.2f", ($14 + $15) / hz }' "/proc/$1/stat"; }
@@ -94,9 +43,9 @@ echo "load average at the start: $(cut -d' ' -f1-3 /proc/loadavg)"
 # ---- 1. latency per hop ----------------------------------------------------------
 echo
 echo "## 1. delivery time added per relay hop (origin -i 10, $LAT_COUNT values)"
-start origin "$BIN" -p 0 -i 10
-start relay1 "$BIN" -p 0 -u "ws://127.0.0.1:$origin_port/ws"
-start relay2 "$BIN" -p 0 -u "ws://127.0.0.1:$relay1_port/ws"
+start origin "$BIN" -p 0 -i 10 || exit 2
+start relay1 "$BIN" -p 0 -u "ws://127.0.0.1:$origin_port/ws" || exit 2
+start relay2 "$BIN" -p 0 -u "ws://127.0.0.1:$relay1_port/ws" || exit 2
 for L in A Z; do
 	echo "\$ rtest latency -p ORIGIN -p RELAY1 -p RELAY2 -l $L -c $LAT_COUNT -i 10"
 	timeout 120 "$T/rtest" latency -p "$origin_port" -p "$relay1_port" -p "$relay2_port" \
@@ -135,9 +84,9 @@ echo "| server | clients | wanted msgs/s | got msgs/s | got/wanted | connected |
 echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
 for kind in relay origin; do
 	for n in $STEPS; do
-		start origin "$BIN" -p 0 -i 10
+		start origin "$BIN" -p 0 -i 10 || exit 2
 		if [ $kind = relay ]; then
-			start relay "$BIN" -p 0 -u "ws://127.0.0.1:$origin_port/ws"
+			start relay "$BIN" -p 0 -u "ws://127.0.0.1:$origin_port/ws" || exit 2
 			port=$relay_port
 			pid=$relay_pid
 		else

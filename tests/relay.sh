@@ -37,78 +37,9 @@ cd "$(dirname "$0")/.." || exit 1
 PY=${RELAY_PYTHON:-/usr/bin/python3}   # Debian's, with python3-websockets
 T=$(mktemp -d)
 RT=$T/rtest
-PIDS=
-passed=0
-failed=0
+. tests/servers.sh
 TO=
 command -v timeout >/dev/null 2>&1 && TO="timeout 60"
-
-cleanup() {
-	for p in $PIDS; do
-		kill -KILL "$p" 2>/dev/null
-	done
-	for p in $PIDS; do
-		wait "$p" 2>/dev/null
-	done
-	if [ -n "${RELAY_KEEP:-}" ]; then echo "logs kept in $T"; else rm -rf "$T"; fi
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-pass() { passed=$((passed + 1)); echo "ok: $*"; }
-fail() { failed=$((failed + 1)); echo "FAIL: $*"; }
-# check DESCRIPTION CMD...: one check, the command's status.
-check() {
-	d=$1
-	shift
-	if "$@"; then pass "$d"; else fail "$d"; fi
-}
-
-# start NAME CMD...: runs CMD in the background, waits (5 s at most) for
-# its "... listening on http://ADDR:PORT/" line, sets NAME_pid, NAME_port.
-start() {
-	name=$1
-	shift
-	# a stale file from an earlier NAME would give its old port
-	rm -f "$T/$name.out"
-	"$@" >"$T/$name.out" 2>"$T/$name.err" &
-	pid=$!
-	PIDS="$PIDS $pid"
-	eval "${name}_pid=$pid"
-	i=0
-	while [ $i -lt 100 ]; do
-		line=$(head -n 1 "$T/$name.out" 2>/dev/null)
-		case $line in
-		*" listening on http://"*)
-			port=${line##*:}
-			eval "${name}_port=${port%/}"
-			return 0 ;;
-		esac
-		kill -0 "$pid" 2>/dev/null || break
-		sleep 0.05
-		i=$((i + 1))
-	done
-	fail "$name did not start: $*"
-	sed 's/^/  /' "$T/$name.err"
-	return 1
-}
-
-# stop NAME [SIGNAL]: signals NAME (TERM), waits 2 s at most, then kills
-# it; NAME_status gets its exit status.
-stop() {
-	eval "pid=\${${1}_pid:-}"
-	[ -n "$pid" ] || return 0
-	kill "-${2:-TERM}" "$pid" 2>/dev/null
-	i=0
-	while kill -0 "$pid" 2>/dev/null && [ $i -lt 40 ]; do
-		sleep 0.05
-		i=$((i + 1))
-	done
-	kill -KILL "$pid" 2>/dev/null
-	wait "$pid"
-	eval "${1}_status=$?"
-	eval "${1}_pid="
-}
 
 alive() { eval "kill -0 \${${1}_pid:-0} 2>/dev/null"; }
 
@@ -122,24 +53,6 @@ waitfor() {
 		i=$((i + 1))
 	done
 	return 1
-}
-
-# tally NAME LOG STATUS: shows a rtest run's lines and adds up its
-# "N passed, M failed" (indented here, so that only this script's own
-# total line starts with a number); no such line or a bad status with no
-# failure counted is one failure more.
-tally() {
-	awk -v name="$1" '/^[0-9]+ passed, [0-9]+ failed$/ { print "  " $0 " (" name ")"; next } { print }' "$2"
-	counts=$(awk '/^[0-9]+ passed, [0-9]+ failed$/ { p = $1; f = $3 } END { if (p != "") print p, f }' "$2")
-	if [ -z "$counts" ]; then
-		fail "$1: no result (exit $3)"
-		return
-	fi
-	passed=$((passed + ${counts% *}))
-	failed=$((failed + ${counts#* }))
-	if [ "$3" -ne 0 ] && [ "${counts#* }" -eq 0 ]; then
-		fail "$1: exit $3"
-	fi
 }
 
 # rt NAME ARGS...: runs rtest in the foreground and tallies it.
