@@ -285,28 +285,6 @@ subscribe(struct wsc_conn *c, int letter)
 	return wsc_send_text(c, cmd, t_wait) < 0 ? wfail(c) : 0;
 }
 
-/* If m is a value message, exactly `{"L": NNNN}` with NNNN in 1000..9999,
- * returns L and stores the value; otherwise returns 0. */
-static int
-value_of(const struct wsc_msg *m, int *value)
-{
-	const uint8_t *d = m->data;
-	int i, v = 0;
-
-	if (m->opcode != WSC_OP_TEXT || m->len != 11 || d[0] != '{' ||
-	    d[1] != '"' || d[2] < 'A' || d[2] > 'Z' || d[3] != '"' ||
-	    d[4] != ':' || d[5] != ' ' || d[6] < '1' || d[6] > '9' ||
-	    d[10] != '}')
-		return 0;
-	for (i = 6; i < 10; i++) {
-		if (d[i] < '0' || d[i] > '9')
-			return 0;
-		v = v * 10 + (d[i] - '0');
-	}
-	*value = v;
-	return d[2];
-}
-
 /* The next value on c, waiting at most timeout_ms (0: only what has come
  * already).  Returns 1 with *letter and *value, 0 if none came in time, or
  * -1 with why[] set on a failure or a message that is not a value. */
@@ -320,7 +298,7 @@ next_value(struct wsc_conn *c, int timeout_ms, int *letter, int *value)
 		return 0;
 	if (rc < 0)
 		return wfail(c);
-	if ((*letter = value_of(&msg, value)) == 0 && msg.opcode == WSC_OP_CLOSE)
+	if ((*letter = wsc_value(&msg, value)) == 0 && msg.opcode == WSC_OP_CLOSE)
 		return whyf("expected a value, got close %d %s", msg.code,
 		    wsc_quote(q, sizeof q, msg.data, msg.len));
 	if (*letter == 0)

@@ -94,28 +94,6 @@ dial_ws(struct wsc_conn *c)
 
 static const char need_sub[] = "You need to subscribe before un-subscribing";
 
-/* If m is a value message, exactly `{"L": NNNN}` with NNNN in 1000..9999,
- * returns L and stores the value; otherwise returns 0. */
-static int
-value_of(const struct wsc_msg *m, int *value)
-{
-	const uint8_t *d = m->data;
-	int i, v = 0;
-
-	if (m->opcode != WSC_OP_TEXT || m->len != 11 || d[0] != '{' ||
-	    d[1] != '"' || d[2] < 'A' || d[2] > 'Z' || d[3] != '"' ||
-	    d[4] != ':' || d[5] != ' ' || d[6] < '1' || d[6] > '9' ||
-	    d[10] != '}')
-		return 0;
-	for (i = 6; i < 10; i++) {
-		if (d[i] < '0' || d[i] > '9')
-			return 0;
-		v = v * 10 + (d[i] - '0');
-	}
-	if (value)
-		*value = v;
-	return d[2];
-}
 
 /* 1 if m is `{"L": "You need to subscribe before un-subscribing"}`. */
 static int
@@ -187,7 +165,7 @@ expect_value(struct wsc_conn *c, int letter, int *value)
 	snprintf(what, sizeof what, "a value of %c", letter);
 	if (recv_msg(c, what) < 0)
 		return -1;
-	if (value_of(&msg, value) != letter)
+	if (wsc_value(&msg, value) != letter)
 		return whyf("expected {\"%c\": NNNN}, got %s", letter,
 		    show(&msg));
 	return 0;
@@ -204,9 +182,9 @@ drain_to(struct wsc_conn *c, int letter)
 		if (wsc_recv(c, &msg, until(deadline)) < 0)
 			return whyf("expected a value of %c within %d ms: %s",
 			    letter, t_wait, c->err);
-		if (value_of(&msg, NULL) == 0)
+		if (wsc_value(&msg, NULL) == 0)
 			return whyf("expected only values, got %s", show(&msg));
-		if (value_of(&msg, NULL) == letter)
+		if (wsc_value(&msg, NULL) == letter)
 			return 0;
 	}
 }
@@ -226,7 +204,7 @@ read_groups(struct wsc_conn *c, const char *letters, int ngroups, int *vals)
 				return whyf("tick %d of %d: expected a value "
 				    "of %c: %s", g + 1, ngroups, letters[i],
 				    c->err);
-			if (value_of(&msg, &v) != letters[i])
+			if (wsc_value(&msg, &v) != letters[i])
 				return whyf("tick %d of %d: expected a value "
 				    "of %c (each tick: %s), got %s", g + 1,
 				    ngroups, letters[i], letters, show(&msg));
@@ -250,7 +228,7 @@ read_to_marker(struct wsc_conn *c, int marker)
 			    "%s", marker, need_sub, t_wait, c->err);
 		if (is_need_sub(&msg, marker))
 			return 0;
-		if (value_of(&msg, NULL) == 0)
+		if (wsc_value(&msg, NULL) == 0)
 			return whyf("expected values, then {\"%c\": \"%s\"}; "
 			    "got %s", marker, need_sub, show(&msg));
 	}
@@ -828,7 +806,7 @@ test_first_value_and_rate(void)
 			break;
 		if (rc < 0)
 			rc = wfail(&c1);
-		else if (value_of(&msg, &v) != 'A')
+		else if (wsc_value(&msg, &v) != 'A')
 			rc = whyf("expected only values of A, got %s",
 			    show(&msg));
 		else
@@ -932,7 +910,7 @@ test_resubscribe(void)
 	while (rc == 0 && zs < 4 && n < 64) {
 		if ((rc = recv_msg(&c2, "values of A and Z")) < 0)
 			break;
-		l = value_of(&msg, &v);
+		l = wsc_value(&msg, &v);
 		if (l != 'A' && l != 'Z') {
 			rc = whyf("expected values of A and Z, got %s",
 			    show(&msg));
@@ -1655,7 +1633,7 @@ churn_send(int i, const char *action, int from, int to, int marker)
 	    wfail(&churn[i].c);
 }
 
-/* One text frame of the server's, as a message for value_of() and co. */
+/* One text frame of the server's, as a message for wsc_value() and co. */
 static void
 frame_to_msg(const struct wsc_frame *f)
 {
@@ -1693,7 +1671,7 @@ churn_frame(int i, const struct wsc_frame *f)
 		return whyf("expected a whole text message, got opcode 0x%x "
 		    "fin %u", f->opcode, f->fin);
 	frame_to_msg(f);
-	if ((l = value_of(&msg, NULL)) != 0) {
+	if ((l = wsc_value(&msg, NULL)) != 0) {
 		k->seen[l - 'A']++;
 		if (k->state != CH_IDLE)
 			return 0;

@@ -1228,3 +1228,26 @@ out:
 	free(m);
 	return rc;
 }
+
+/* If m is a value message, exactly `{"L": NNNN}` with NNNN in 1000..9999,
+ * returns L and stores the value; otherwise returns 0. */
+int
+wsc_value(const struct wsc_msg *m, int *value)
+{
+	const uint8_t *d = m->data;
+	int i, v = 0;
+
+	if (m->opcode != WSC_OP_TEXT || m->len != 11 || d[0] != '{' ||
+	    d[1] != '"' || d[2] < 'A' || d[2] > 'Z' || d[3] != '"' ||
+	    d[4] != ':' || d[5] != ' ' || d[6] < '1' || d[6] > '9' ||
+	    d[10] != '}')
+		return 0;
+	for (i = 6; i < 10; i++) {
+		if (d[i] < '0' || d[i] > '9')
+			return 0;
+		v = v * 10 + (d[i] - '0');
+	}
+	if (value)
+		*value = v;
+	return d[2];
+}

@@ -238,4 +238,9 @@ int wsc_expect_close(struct wsc_conn *c, int code, int timeout_ms);
  * escaped, for error messages.  Returns out. */
 char *wsc_quote(char *out, size_t cap, const void *s, size_t n);
 
+/* If m is a value message of the letters protocol, exactly `{"L": NNNN}`
+ * with NNNN in 1000..9999, returns L and stores the value (if value is not
+ * NULL); otherwise returns 0. */
+int wsc_value(const struct wsc_msg *m, int *value);
+
 #endif
