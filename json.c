@@ -345,21 +345,33 @@ static int json_value(struct json_cur *c, int depth, struct json_found *top)
  * deep" is the exception: we stop at the level that is too deep, so what
  * follows it is never looked at.
  */
-int json_command(const char *s, size_t n, struct json_command *cmd,
-                 const char **why)
+/* The whole text, one JSON value with whitespace around it.  Returns -1
+ * with *why set if it is not, else 1 if it is an object, 0 if not; what the
+ * outermost object held is in *f. */
+static int json_text(const char *s, size_t n, struct json_found *f,
+                     const char **why)
 {
 	struct json_cur c = { s, n, 0, "invalid JSON" };
-	struct json_found f = { 0, 0, 0, 0, 0 };
-	int object, rc;
+	int object;
 
+	memset(f, 0, sizeof(*f));
 	json_ws(&c);
 	object = json_peek(&c) == '{';
-	rc = json_value(&c, 0, &f);
-	json_ws(&c);
-	if (rc != 0 || c.i != n) {
+	if (json_value(&c, 0, f) != 0 || (json_ws(&c), c.i != n)) {
 		*why = c.why;
 		return -1;
 	}
+	return object;
+}
+
+int json_command(const char *s, size_t n, struct json_command *cmd,
+                 const char **why)
+{
+	struct json_found f;
+	int object = json_text(s, n, &f, why);
+
+	if (object < 0)
+		return -1;
 	if (!object)
 		*why = "expected a JSON object";
 	else if (f.action == 0)
@@ -386,15 +398,10 @@ int json_command(const char *s, size_t n, struct json_command *cmd,
  */
 int json_update(const char *s, size_t n, char *letter, int *value)
 {
-	struct json_cur c = { s, n, 0, "invalid JSON" };
-	struct json_found f = { 0, 0, 0, 0, 0 };
-	int object, rc;
+	struct json_found f;
+	const char *why;
 
-	json_ws(&c);
-	object = json_peek(&c) == '{';
-	rc = json_value(&c, 0, &f);
-	json_ws(&c);
-	if (rc != 0 || c.i != n || !object || f.members != 1 || !f.vletter ||
+	if (json_text(s, n, &f, &why) != 1 || f.members != 1 || !f.vletter ||
 	    f.vvalue < 1000 || f.vvalue > 9999)
 		return -1;
 	*letter = (char)f.vletter;

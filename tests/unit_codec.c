@@ -23,27 +23,6 @@
 #define LIT(s) s, sizeof s - 1
 
 /* An exact-size heap block (malloc(0) may return NULL, hence the 1). */
-static uint8_t *test_alloc(size_t n)
-{
-	uint8_t *q = malloc(n ? n : 1);
-
-	if (q == NULL) {
-		fprintf(stderr, "out of memory\n");
-		exit(2);
-	}
-	return q;
-}
-
-/* An exact-size heap copy of p[0..n); see the paragraph above. */
-static uint8_t *test_dup(const void *p, size_t n)
-{
-	uint8_t *q = test_alloc(n);
-
-	if (n)
-		memcpy(q, p, n);
-	return q;
-}
-
 /* ---- SHA-1 -------------------------------------------------------------
  * The four tests of RFC 3174 7.3, plus lengths around the padding
  * boundaries (55, 56, 63, 64, 65 bytes: one or two final blocks) and the

@@ -94,15 +94,9 @@ static const char *place(const void *p, size_t n)
 }
 
 /* A heap block the caller owns (for the generated long inputs). */
-static char *test_alloc(size_t n)
+static char *text_alloc(size_t n)
 {
-	char *q = malloc(n ? n : 1);
-
-	if (q == NULL) {
-		perror("malloc");
-		exit(2);
-	}
-	return q;
+	return (char *)test_alloc(n);
 }
 
 /* ---- Feeding a request the way a connection does ----------------------- */
@@ -420,7 +414,7 @@ static void test_http_pipelined(void)
 	static const struct http_want wa = { HTTP_GET, 1, "/a", 1, 0, 0, NULL, NULL, 0 };
 	static const struct http_want wb = { HTTP_HEAD, 1, "/b", 0, 0, 0, NULL, NULL, 0 };
 	size_t na = sizeof a - 1, n = na + sizeof b - 1, ngot;
-	char *in = test_alloc(n);
+	char *in = text_alloc(n);
 	struct http_got got[3];
 
 	memcpy(in, a, na);
@@ -586,7 +580,7 @@ static void test_http_bad(void)
 static char *http_long_line(size_t len, const char *eol, int host, size_t *n)
 {
 	size_t e = strlen(eol), k = 0;
-	char *s = test_alloc(len + 16 + 3 * e);
+	char *s = text_alloc(len + 16 + 3 * e);
 
 	memcpy(s, "GET /", 5);
 	memset(s + 5, 'a', len - 14);
@@ -651,7 +645,7 @@ static void test_http_header_limit(void)
 {
 	static const char line[] = "GET / HTTP/1.1\r\nHost: a\r\nX: ";
 	size_t l = sizeof line - 1, first = 16, v, n;
-	char *s = test_alloc(l + 3 * HTTP_MAX_HEADERS);
+	char *s = text_alloc(l + 3 * HTTP_MAX_HEADERS);
 
 	/* section = "Host: a\r\n" + "X: " + v + "\r\n" + "\r\n" = 16 + v */
 	for (v = HTTP_MAX_HEADERS - 16; v <= HTTP_MAX_HEADERS - 15; v++) {
@@ -679,7 +673,7 @@ static void test_http_header_limit(void)
 static void test_http_field_limit(void)
 {
 	static const char line[] = "GET / HTTP/1.1\r\nHost: a\r\n";
-	char *s = test_alloc(sizeof line + 16 * HTTP_MAX_FIELDS);
+	char *s = text_alloc(sizeof line + 16 * HTTP_MAX_FIELDS);
 	struct http_got g;
 	int count, i;
 	size_t n;
@@ -854,7 +848,7 @@ static void test_http_static_name(void)
 		size_t n = http_names[i].n, wn = http_names[i].wn;
 
 		cap = want ? wn + 1 : 64;
-		out = test_alloc(cap);
+		out = text_alloc(cap);
 		r = http_static_name(place(in, n), n, out, cap);
 		if (want)
 			CHECK(r == 0 && memcmp(out, want, wn) == 0 && out[wn] == '\0',
@@ -866,7 +860,7 @@ static void test_http_static_name(void)
 
 		/* one byte less than it needs: refused, nothing written past */
 		if (want) {
-			out = test_alloc(wn);
+			out = text_alloc(wn);
 			r = http_static_name(place(in, n), n, out, wn);
 			CHECK(r == -1, "http_static_name(\"%.*s\") into %zu bytes: %d",
 			      (int)n, in, wn, r);
@@ -968,14 +962,14 @@ static void test_http_error(void)
 		/* every cap that is too small gives 0 and writes within it;
 		 * len + 1 (room for snprintf's NUL) is enough */
 		for (cap = 0; cap <= n; cap++) {
-			char *o = test_alloc(cap);
+			char *o = text_alloc(cap);
 
 			if (http_error(o, cap, st[i], extra, 1) != 0 && cap < n)
 				bad++;
 			free(o);
 		}
 		{
-			char *o = test_alloc(n + 1);
+			char *o = text_alloc(n + 1);
 
 			if (http_error(o, n + 1, st[i], extra, 1) != n)
 				bad++;

@@ -36,27 +36,6 @@
 #define LIT(s) s, sizeof s - 1
 #define COUNT(a) (sizeof a / sizeof a[0])
 
-/* An exact-size heap block (malloc(0) may return NULL, hence the 1). */
-static uint8_t *test_alloc(size_t n)
-{
-	uint8_t *q = malloc(n ? n : 1);
-
-	if (q == NULL) {
-		perror("malloc");
-		exit(2);
-	}
-	return q;
-}
-
-static uint8_t *test_dup(const void *p, size_t n)
-{
-	uint8_t *q = test_alloc(n);
-
-	if (n)
-		memcpy(q, p, n);
-	return q;
-}
-
 /* ---- Client frames ----------------------------------------------------- */
 
 /* A stream of client frames under construction. */
