@@ -177,12 +177,93 @@ http_request_line(const char *p, size_t n, struct http_req *r)
 	return 0;
 }
 
-/* One field line: name ":" OWS value OWS (RFC 9112 5). */
+/* Hands a field's name p[0..n) and value v[0..vn) to what is parsed. */
+typedef long http_field_fn(void *ctx, const char *p, size_t n, const char *v,
+                           size_t vn);
+
+/* What a field line is to the request: the few fields letterd acts on are
+ * kept, the rest were only checked for syntax.  n is the name's length,
+ * v[0..vn) the value without its surrounding whitespace. */
 static long
-http_field(const char *p, size_t n, struct http_req *r)
+http_req_field(void *ctx, const char *p, size_t n, const char *v, size_t vn)
 {
-	size_t i = 0, v, e;
+	struct http_req *r = ctx;
 	uint64_t cl = 0;
+	size_t i;
+
+	if (http_ieq(p, n, "host")) {
+		/* RFC 9112 3.2: more than one Host is a 400 */
+		if (r->has_host++)
+			return -400;
+		r->host = v;
+		r->host_len = vn;
+	} else if (http_ieq(p, n, "content-length")) {
+		/* RFC 9112 6.3: a repeated or invalid length is unrecoverable;
+		 * digits are summed with a ceiling so that nothing overflows. */
+		if (r->content_length != UINT64_MAX || vn == 0)
+			return -400;
+		for (i = 0; i < vn; i++) {
+			if (v[i] < '0' || v[i] > '9')
+				return -400;
+			cl = cl * 10 + (uint64_t)(v[i] - '0');
+			if (cl > HTTP_MAX_BODY)
+				return -400;
+		}
+		r->content_length = cl;
+	} else if (http_ieq(p, n, "transfer-encoding")) {
+		return -501;    /* RFC 9112 6.1: we take no body in a coding */
+	} else if (http_ieq(p, n, "connection")) {
+		/* "close" wins over "keep-alive", on any Connection line */
+		r->conn_close |= http_has_token(v, vn, "close");
+		r->keep_alive |= http_has_token(v, vn, "keep-alive");
+		r->conn_upgrade |= http_has_token(v, vn, "upgrade");
+	} else if (http_ieq(p, n, "upgrade")) {
+		r->up_websocket |= http_has_token(v, vn, "websocket");
+	} else if (http_ieq(p, n, "sec-websocket-key")) {
+		r->ws_key = v;
+		r->ws_key_len = vn;
+		r->ws_key_count++;
+	} else if (http_ieq(p, n, "sec-websocket-version")) {
+		r->ws_version = v;
+		r->ws_version_len = vn;
+	} else if (http_ieq(p, n, "origin")) {
+		/* RFC 6454 7.3: a request carries at most one; the policy
+		 * refuses a second (docs/protocol.md 4.3) */
+		r->origin = v;
+		r->origin_len = vn;
+		r->origin_count++;
+	}
+	return 0;
+}
+
+/* The same for a 101 response that the relay receives: RFC 6455 4.1 lists
+ * what a client must check in it. */
+static long
+http_resp_field(void *ctx, const char *p, size_t n, const char *v, size_t vn)
+{
+	struct http_resp *r = ctx;
+
+	if (http_ieq(p, n, "connection"))
+		r->conn_upgrade |= http_has_token(v, vn, "upgrade");
+	else if (http_ieq(p, n, "upgrade"))
+		r->up_websocket |= http_has_token(v, vn, "websocket");
+	else if (http_ieq(p, n, "sec-websocket-accept")) {
+		r->ws_accept = v;
+		r->ws_accept_len = vn;
+		r->ws_accept_count++;
+	} else if (http_ieq(p, n, "sec-websocket-extensions"))
+		r->ws_extensions = 1;
+	else if (http_ieq(p, n, "sec-websocket-protocol"))
+		r->ws_protocol = 1;
+	return 0;
+}
+
+/* One field line: name ":" OWS value OWS (RFC 9112 5); checks its syntax,
+ * counts it and hands name and value to fn. */
+static long
+http_field(const char *p, size_t n, int *fields, http_field_fn *fn, void *ctx)
+{
+	size_t i = 0, v, e, k;
 
 	/* RFC 9112 5.2: obsolete line folding is refused; RFC 9112 5.1: no
 	 * whitespace between the name and the colon. */
@@ -194,56 +275,16 @@ http_field(const char *p, size_t n, struct http_req *r)
 		;
 	for (e = n; e > v && (p[e - 1] == ' ' || p[e - 1] == '\t'); e--)
 		;
-	for (n = v; n < e; n++) {
-		unsigned char c = (unsigned char)p[n];
+	for (k = v; k < e; k++) {
+		unsigned char c = (unsigned char)p[k];
 
 		/* RFC 9110 5.5: no CTL other than HTAB, so no NUL or bare CR */
 		if ((c < ' ' && c != '\t') || c == 0x7f)
 			return -400;
 	}
-	if (++r->fields > HTTP_MAX_FIELDS)
+	if (++*fields > HTTP_MAX_FIELDS)
 		return -431;
-
-	if (http_ieq(p, i, "host")) {
-		/* RFC 9112 3.2: more than one Host is a 400 */
-		if (r->has_host++)
-			return -400;
-	} else if (http_ieq(p, i, "content-length")) {
-		/* RFC 9112 6.3: a repeated or invalid length is unrecoverable;
-		 * digits are summed with a ceiling so that nothing overflows. */
-		if (r->content_length != UINT64_MAX || v == e)
-			return -400;
-		for (n = v; n < e; n++) {
-			if (p[n] < '0' || p[n] > '9')
-				return -400;
-			cl = cl * 10 + (uint64_t)(p[n] - '0');
-			if (cl > HTTP_MAX_BODY)
-				return -400;
-		}
-		r->content_length = cl;
-	} else if (http_ieq(p, i, "transfer-encoding")) {
-		/* RFC 9112 6.1: we take no bodies in a transfer coding. */
-		return -501;
-	} else if (http_ieq(p, i, "connection")) {
-		/* "close" wins over "keep-alive", on any Connection line */
-		if (http_has_token(p + v, e - v, "close"))
-			r->conn_close = 1;
-		if (http_has_token(p + v, e - v, "keep-alive"))
-			r->keep_alive = 1;
-		if (http_has_token(p + v, e - v, "upgrade"))
-			r->conn_upgrade = 1;
-	} else if (http_ieq(p, i, "upgrade")) {
-		if (http_has_token(p + v, e - v, "websocket"))
-			r->up_websocket = 1;
-	} else if (http_ieq(p, i, "sec-websocket-key")) {
-		r->ws_key = p + v;
-		r->ws_key_len = e - v;
-		r->ws_key_count++;
-	} else if (http_ieq(p, i, "sec-websocket-version")) {
-		r->ws_version = p + v;
-		r->ws_version_len = e - v;
-	}
-	return 0;
+	return fn(ctx, p, i, p + v, e - v);
 }
 
 /* Splits off one line ending in LF; a CR is allowed only right before the
@@ -261,23 +302,36 @@ http_line(const char *p, const char *end, const char **next)
 	return cr ? cr - p : lf - p;
 }
 
-long
-http_parse(const char *buf, size_t len, size_t *scan, struct http_req *r)
+/* The field lines of a complete head, from p to the empty line at end. */
+static long
+http_fields(const char *p, const char *end, int *fields, http_field_fn *fn,
+            void *ctx)
 {
-	const char *lf, *p, *next, *end;
-	size_t head, first, i;
+	const char *next;
 	long n, err;
 
-	memset(r, 0, sizeof(*r));
-	r->content_length = UINT64_MAX;   /* "absent" until a field says */
+	for (; p < end; p = next) {
+		if ((n = http_line(p, end, &next)) < 0)
+			return -400;
+		if (n == 0)
+			break;             /* the empty line */
+		if ((err = http_field(p, (size_t)n, fields, fn, ctx)) < 0)
+			return err;
+	}
+	return 0;
+}
 
-	lf = memchr(buf, '\n', len < HTTP_MAX_LINE + 2 ? len : HTTP_MAX_LINE + 2);
-	first = lf ? (size_t)(lf - buf) + 1 : len;
-	/* The method is the first thing on the line: junk fails at once, and
-	 * the method is known even when the rest of the request turns out
-	 * bad, so that an error answering HEAD goes without a body. */
+/* Judges the start of a request before its head is complete: junk fails
+ * at once, and the method is known even when the rest of the request turns
+ * out bad, so that an error answering HEAD goes without a body.  Returns 0
+ * to go on, or minus a status. */
+static long
+http_early(const char *buf, size_t len, const char *lf, struct http_req *r)
+{
+	size_t first = lf ? (size_t)(lf - buf) + 1 : len, i;
+
 	for (i = 0; i < first && i < 64 && buf[i] != ' '; i++)
-		if (!http_tchar((unsigned char)buf[i]) && !(buf[i] == '\r' || buf[i] == '\n'))
+		if (!http_tchar((unsigned char)buf[i]) && buf[i] != '\r' && buf[i] != '\n')
 			return -400;
 	if (i > 0 && i < first && buf[i] == ' ')
 		r->method = http_method(buf, i);
@@ -286,32 +340,80 @@ http_parse(const char *buf, size_t len, size_t *scan, struct http_req *r)
 		return len >= HTTP_MAX_LINE + 2 ? -414 : 0;
 	if (first - 1 - (first >= 2 && buf[first - 2] == '\r') > HTTP_MAX_LINE)
 		return -414;
+	return 0;
+}
 
-	head = http_head_end(buf, len, scan);
-	if (!head)
+long
+http_parse(const char *buf, size_t len, size_t *scan, struct http_req *r)
+{
+	const char *lf, *next;
+	size_t head, first;
+	long n, err;
+
+	memset(r, 0, sizeof(*r));
+	r->content_length = UINT64_MAX;   /* "absent" until a field says */
+	lf = memchr(buf, '\n', len < HTTP_MAX_LINE + 2 ? len : HTTP_MAX_LINE + 2);
+	first = lf ? (size_t)(lf - buf) + 1 : len;
+	if ((err = http_early(buf, len, lf, r)) < 0 || !lf)
+		return err;
+
+	if (!(head = http_head_end(buf, len, scan)))
 		return len - first > HTTP_MAX_HEADERS ? -431 : 0;
 	if (head - first > HTTP_MAX_HEADERS)
 		return -431;
-
-	end = buf + head;
-	if ((n = http_line(buf, end, &next)) < 0)
+	if ((n = http_line(buf, buf + head, &next)) < 0)
 		return -400;
-	if ((err = http_request_line(buf, (size_t)n, r)) < 0)
+	if ((err = http_request_line(buf, (size_t)n, r)) < 0 ||
+	    (err = http_fields(next, buf + head, &r->fields, http_req_field, r)) < 0)
 		return err;
-	for (p = next; p < end; p = next) {
-		if ((n = http_line(p, end, &next)) < 0)
-			return -400;
-		if (n == 0)
-			break;             /* the empty line */
-		if ((err = http_field(p, (size_t)n, r)) < 0)
-			return err;
-	}
 	if (r->content_length == UINT64_MAX)
 		r->content_length = 0;
 	if (r->minor >= 1 && !r->has_host)
 		return -400;           /* RFC 9112 3.2 */
 	if (r->conn_close)
 		r->keep_alive = 0;     /* RFC 9112 9.3 */
+	return (long)head;
+}
+
+/* The status line: HTTP-version SP 3DIGIT SP [ reason-phrase ] (RFC 9112
+ * 4).  A missing SP before an empty reason is taken too, as clients do. */
+static long
+http_status_line(const char *p, size_t n, struct http_resp *r)
+{
+	size_t i;
+
+	if (n < 12 || memcmp(p, "HTTP/1.", 7) || p[7] < '0' || p[7] > '9' ||
+	    p[8] != ' ' || (n > 12 && p[12] != ' '))
+		return -400;
+	for (i = 9; i < 12; i++)
+		if (p[i] < '0' || p[i] > '9')
+			return -400;
+	for (i = 13; i < n; i++)        /* RFC 9112 4: HTAB, SP, VCHAR, obs-text */
+		if ((unsigned char)p[i] < ' ' && p[i] != '\t')
+			return -400;
+	r->minor = p[7] - '0';
+	r->status = (p[9] - '0') * 100 + (p[10] - '0') * 10 + (p[11] - '0');
+	return 0;
+}
+
+long
+http_parse_response(const char *buf, size_t len, size_t *scan,
+                    struct http_resp *r)
+{
+	const char *next;
+	size_t head;
+	long n, err;
+
+	memset(r, 0, sizeof(*r));
+	if (!(head = http_head_end(buf, len, scan)))
+		return len > HTTP_MAX_LINE + HTTP_MAX_HEADERS ? -431 : 0;
+	if (head > HTTP_MAX_LINE + HTTP_MAX_HEADERS)
+		return -431;
+	if ((n = http_line(buf, buf + head, &next)) < 0 ||
+	    (err = http_status_line(buf, (size_t)n, r)) < 0)
+		return -400;
+	if ((err = http_fields(next, buf + head, &r->fields, http_resp_field, r)) < 0)
+		return err;
 	return (long)head;
 }
 

@@ -1,9 +1,10 @@
 /*
- * http.h - HTTP/1.1 request parsing and response heads (RFC 9110, 9112).
+ * http.h - HTTP/1.1 without I/O (RFC 9110, 9112): request and response
+ * heads parsed, response heads written.
  *
- * The parser is a pure function over (buf, len): it allocates nothing,
- * keeps no state but a scan offset the caller passes back, and points into
- * the caller's buffer for the few fields it reports.
+ * The parsers are pure functions over (buf, len): they allocate nothing,
+ * keep no state but a scan offset the caller passes back, and point into
+ * the caller's buffer for the few fields they report.
  */
 #ifndef LETTERD_HTTP_H
 #define LETTERD_HTTP_H
@@ -29,7 +30,26 @@ struct http_req {
 	int ws_key_count;
 	const char *ws_version;/* Sec-WebSocket-Version, NULL if absent */
 	size_t ws_version_len;
+	const char *host;      /* Host, for the Origin policy */
+	size_t host_len;
+	const char *origin;    /* Origin (the last one), NULL if absent */
+	size_t origin_len;
+	int origin_count;
 	int fields;            /* header fields seen */
+};
+
+/* A response head, as the relay's upstream sends it. */
+struct http_resp {
+	int status;
+	int minor;             /* HTTP/1.minor */
+	int up_websocket;      /* Upgrade lists "websocket" */
+	int conn_upgrade;      /* Connection lists "upgrade" */
+	const char *ws_accept; /* Sec-WebSocket-Accept, NULL if absent */
+	size_t ws_accept_len;
+	int ws_accept_count;
+	int ws_extensions;     /* a Sec-WebSocket-Extensions field came */
+	int ws_protocol;       /* a Sec-WebSocket-Protocol field came */
+	int fields;
 };
 
 /* Number of bytes of empty lines (CRLF or LF) at the start of buf, which
@@ -43,6 +63,12 @@ size_t http_skip_empty(const char *buf, size_t len);
  * at 0 for each request and pass it back unchanged, so that a request that
  * arrives a byte at a time costs O(n) and not O(n^2). */
 long http_parse(const char *buf, size_t len, size_t *scan, struct http_req *req);
+
+/* Parses one response head from buf, like http_parse: its length, 0 when
+ * more bytes are needed, or -400 (a bad status line or field) or -431 (a
+ * head over HTTP_MAX_LINE + HTTP_MAX_HEADERS bytes). */
+long http_parse_response(const char *buf, size_t len, size_t *scan,
+                         struct http_resp *r);
 
 /* 1 if the comma-separated list v[0..n) holds tok, compared case-insensitively
  * (RFC 9110 5.6.1); "websocket/13" counts as "websocket" (RFC 9110 7.8). */

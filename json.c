@@ -1,5 +1,6 @@
 /*
- * json.c - the client command parser (RFC 8259).
+ * json.c - the client command parser and the value-message parser
+ * (RFC 8259).
  *
  * A client sends one JSON object per text message, such as
  * {"action": "subscribe", "letter": "a"}.  We only ever need two string
@@ -49,9 +50,6 @@ struct json_str {
 struct json_found {
 	int action;
 	int letter;
-	int members;       /* members of the outermost object */
-	int vletter;       /* a member "X": integer, for json_update */
-	long vvalue;
 };
 
 static int json_value(struct json_cur *c, int depth, struct json_found *top);
@@ -254,26 +252,8 @@ static int json_member(struct json_cur *c, int depth,
 	int str = json_peek(c) == '"';
 	int l;
 
-	size_t start = c->i;
-
 	if ((str ? json_string(c, &v) : json_value(c, depth, NULL)) != 0)
 		return -1;
-	top->members++;
-	if (!str && !key->nomatch && key->len == 1 && key->buf[0] >= 'A' &&
-	    key->buf[0] <= 'Z') {
-		/* a value message: "X": digits, read back from the text */
-		size_t i;
-
-		top->vletter = key->buf[0];
-		top->vvalue = 0;
-		for (i = start; i < c->i; i++) {
-			if (c->s[i] < '0' || c->s[i] > '9' || top->vvalue > 99999) {
-				top->vvalue = -1;
-				break;
-			}
-			top->vvalue = top->vvalue * 10 + (c->s[i] - '0');
-		}
-	}
 	if (json_is(key, "action")) {
 		top->action = !str ? -1 :
 		    json_is(&v, "subscribe") ? JSON_SUBSCRIBE :
@@ -391,20 +371,39 @@ int json_command(const char *s, size_t n, struct json_command *cmd,
 }
 
 /*
- * A server's value message, as a relay receives it from its upstream: an
- * object with exactly one member, named by one letter A..Z, whose value is
- * an integer 1000..9999.  Anything else -- an error reply, the unsubscribe
- * message -- is well-formed but not a value.
+ * A server's value message, as a relay receives it from its upstream
+ * (docs/protocol.md 5.2): exactly {"X": NUMBER} with any JSON whitespace,
+ * one member named by an upper-case letter, its value any RFC 8259 number.
+ * The number is handed back as the bytes it was written with, because a
+ * relay passes values on verbatim (21.5 stays 21.5, 1e3 stays 1e3).
+ * Anything else -- an error reply, the unsubscribe message -- is
+ * well-formed but not a value.  A grammar this small needs no recursion.
  */
-int json_update(const char *s, size_t n, char *letter, int *value)
+int json_value_msg(const char *s, size_t n, int *letter, const char **num,
+                   size_t *num_len)
 {
-	struct json_found f;
-	const char *why;
+	struct json_cur c = { s, n, 0, NULL };
+	struct json_str key;
+	size_t start, end;
 
-	if (json_text(s, n, &f, &why) != 1 || f.members != 1 || !f.vletter ||
-	    f.vvalue < 1000 || f.vvalue > 9999)
+	json_ws(&c);
+	if (!json_eat(&c, '{') || (json_ws(&c), json_peek(&c) != '"') ||
+	    json_string(&c, &key) != 0 || key.nomatch || key.len != 1 ||
+	    key.buf[0] < 'A' || key.buf[0] > 'Z')
 		return -1;
-	*letter = (char)f.vletter;
-	*value = (int)f.vvalue;
+	json_ws(&c);
+	if (!json_eat(&c, ':'))
+		return -1;
+	json_ws(&c);
+	start = c.i;
+	if (json_number(&c) != 0)
+		return -1;
+	end = c.i;
+	json_ws(&c);
+	if (!json_eat(&c, '}') || (json_ws(&c), c.i != n))
+		return -1;
+	*letter = key.buf[0] - 'A';
+	*num = s + start;
+	*num_len = end - start;
 	return 0;
 }

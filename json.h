@@ -1,6 +1,7 @@
 /*
- * json.h - the client command parser: one JSON text (RFC 8259) in, one
- * command out.  No allocation, no recursion deeper than JSON_MAX_DEPTH.
+ * json.h - the two JSON texts letterd reads (RFC 8259): a client's command
+ * and an upstream's value message.  No allocation, and no recursion
+ * deeper than JSON_MAX_DEPTH.
  */
 #ifndef LETTERD_JSON_H
 #define LETTERD_JSON_H
@@ -27,8 +28,10 @@ int json_command(const char *s, size_t n, struct json_command *cmd,
                  const char **why);
 
 /* Parses a server's value message, {"A": 1234}: an object whose only
- * member is named by one letter A..Z and holds an integer 1000..9999.
- * Returns 0 and fills *letter and *value, or -1 for any other text. */
-int json_update(const char *s, size_t n, char *letter, int *value);
+ * member is named by one letter A..Z and holds a JSON number.  Returns 0,
+ * sets *letter to 0..25 and points *num at the number's bytes in s (*num_len
+ * of them), or returns -1 for any other text. */
+int json_value_msg(const char *s, size_t n, int *letter, const char **num,
+                   size_t *num_len);
 
 #endif

@@ -1,17 +1,46 @@
 /*
- * loop.c - the one place where the backend is chosen.
+ * loop.c - what both backends share: the clock, a handler per descriptor,
+ * the timers, and one turn of the loop.  The backend is chosen here.
  *
  * Linux gets epoll + timerfd unless the build says POLL=1; every other
- * system, and Linux under POLL=1, gets poll() with a monotonic deadline.
- * Like redis's ae.c, the backend files are included here rather than
- * linked, so the Makefile stays the same on every Unix.
+ * system, and Linux under POLL=1, gets poll() with a timeout computed from
+ * the monotonic clock.  Like redis's ae.c, the backend file is included
+ * rather than linked, so the Makefile is the same on every Unix.  Each
+ * backend defines the same five static functions: be_init, be_free,
+ * be_add, be_mod, be_del and be_wait.
+ *
+ * The timers are a small table, not a heap: letterd has six of them (the
+ * tick, the keepalive round, the connections' deadlines, resuming held
+ * input, accepting, the relay's retry and shutdown), so finding the
+ * earliest is a scan of a few entries.
  */
+#include <errno.h>
+#include <stdlib.h>
 #include <time.h>
 
+#include "config.h"
 #include "loop.h"
 
-int64_t
-loop_now(void)
+#define LOOP_TIMERS 8
+
+/* What a backend reports for one ready descriptor. */
+struct be_event {
+	int fd;
+	int mask;      /* LOOP_READ and/or LOOP_WRITE */
+};
+
+static loop_io_fn **loop_fn;     /* by fd: the handler, NULL if unwatched */
+static int loop_maxfd;
+static int64_t loop_ms;          /* the time this turn began */
+static int loop_manual;          /* loop_set_now() was called: no clock */
+static struct {
+	loop_timer_fn *fn;
+	int64_t when;            /* -1: disarmed */
+} loop_timers[LOOP_TIMERS];
+static int loop_ntimers;
+
+static int64_t
+loop_clock(void)
 {
 	struct timespec ts;
 
@@ -24,3 +53,135 @@ loop_now(void)
 #else
 #include "loop_poll.c"
 #endif
+
+int
+loop_init(int maxfd)
+{
+	loop_maxfd = maxfd;
+	loop_ntimers = 0;
+	loop_manual = 0;
+	loop_ms = loop_clock();
+	if (!(loop_fn = calloc((size_t)maxfd, sizeof(*loop_fn))))
+		return -1;
+	return be_init(maxfd);
+}
+
+void
+loop_free(void)
+{
+	be_free();
+	free(loop_fn);
+	loop_fn = NULL;
+}
+
+int
+loop_add(int fd, int mask, loop_io_fn *fn)
+{
+	if (fd < 0 || fd >= loop_maxfd) {
+		errno = EMFILE;
+		return -1;
+	}
+	if (be_add(fd, mask) < 0)
+		return -1;
+	loop_fn[fd] = fn;
+	return 0;
+}
+
+int
+loop_mod(int fd, int mask)
+{
+	return be_mod(fd, mask);
+}
+
+/* The handler goes too, so that an event for fd still waiting in this
+ * turn's batch finds nobody to call. */
+void
+loop_del(int fd)
+{
+	if (fd < 0 || fd >= loop_maxfd)
+		return;
+	be_del(fd);
+	loop_fn[fd] = NULL;
+}
+
+int
+loop_timer(loop_timer_fn *fn)
+{
+	if (loop_ntimers == LOOP_TIMERS)
+		return -1;
+	loop_timers[loop_ntimers].fn = fn;
+	loop_timers[loop_ntimers].when = -1;
+	return loop_ntimers++;
+}
+
+void
+loop_timer_at(int id, int64_t when)
+{
+	loop_timers[id].when = when;
+}
+
+int64_t
+loop_timer_when(int id)
+{
+	return loop_timers[id].when;
+}
+
+/* The earliest armed timer, or -1 if none is armed. */
+static int64_t
+loop_deadline(void)
+{
+	int64_t d = -1;
+	int i;
+
+	for (i = 0; i < loop_ntimers; i++)
+		if (loop_timers[i].when >= 0 && (d < 0 || loop_timers[i].when < d))
+			d = loop_timers[i].when;
+	return d;
+}
+
+/* Each due timer is disarmed before it runs, so that it may arm itself
+ * again; one armed for "now" by an earlier timer of this pass runs too.
+ * Returns how many ran. */
+static int
+loop_run_timers(void)
+{
+	int i, ran = 0;
+
+	for (i = 0; i < loop_ntimers; i++) {
+		if (loop_timers[i].when < 0 || loop_timers[i].when > loop_ms)
+			continue;
+		loop_timers[i].when = -1;
+		loop_timers[i].fn();
+		ran++;
+	}
+	return ran;
+}
+
+int
+loop_once(void)
+{
+	struct be_event ev[MAX_EVENTS];
+	int i, n;
+
+	/* under a hand-played clock the fuzzer never wants to sleep */
+	n = be_wait(ev, MAX_EVENTS, loop_manual ? 0 : loop_deadline());
+	if (!loop_manual)
+		loop_ms = loop_clock();
+	for (i = 0; i < n; i++)
+		if (loop_fn[ev[i].fd])
+			loop_fn[ev[i].fd](ev[i].fd, ev[i].mask);
+	return n + loop_run_timers();
+}
+
+int64_t
+loop_now(void)
+{
+	return loop_ms;
+}
+
+void
+loop_set_now(int64_t ms)
+{
+	loop_manual = 1;
+	loop_ms = ms;
+}

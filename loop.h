@@ -1,12 +1,14 @@
 /*
- * loop.h - the event loop: a handful of functions over file descriptors.
+ * loop.h - the event loop: descriptors with a handler each, a few timers,
+ * and the clock they share.
  *
- * Two backends implement it: epoll + timerfd on Linux (loop_epoll.c) and
- * poll() everywhere else (loop_poll.c); loop.c picks one.  Both are
- * level-triggered: an fd keeps being reported while it is ready, so a
- * handler may do one read per event and leave the rest for the next turn.
- * Errors and hang-ups are reported as LOOP_READ, so the normal read path
- * meets them (read returns 0 or the error).
+ * Two backends wait for descriptors: epoll + timerfd on Linux
+ * (loop_epoll.c) and poll() everywhere else (loop_poll.c); loop.c picks
+ * one.  Both are level-triggered: a descriptor is reported again on the
+ * next turn for as long as it is ready, so a handler may do one read per
+ * event and leave the rest.  Errors and hang-ups are reported as
+ * LOOP_READ, so that the normal read path meets them (read returns 0 or
+ * the error).
  */
 #ifndef LETTERD_LOOP_H
 #define LETTERD_LOOP_H
@@ -16,25 +18,38 @@
 #define LOOP_READ  1
 #define LOOP_WRITE 2
 
-struct loop_event {
-	int fd;
-	int mask;      /* LOOP_READ and/or LOOP_WRITE */
-};
+/* Called with the descriptor and what it is ready for (LOOP_*). */
+typedef void loop_io_fn(int fd, int mask);
+typedef void loop_timer_fn(void);
 
-/* Prepares a loop for descriptors 0..maxfd-1; 0 or -1 with errno. */
+/* Prepares a loop for descriptors 0..maxfd-1; 0, or -1 with errno. */
 int loop_init(int maxfd);
 void loop_free(void);
-int loop_add(int fd, int mask);
+
+/* Watches fd for mask (LOOP_READ, LOOP_WRITE, both or 0) and calls fn
+ * when it is ready; 0, or -1 with errno. */
+int loop_add(int fd, int mask, loop_io_fn *fn);
 int loop_mod(int fd, int mask);
 void loop_del(int fd);
 
-/* Waits until some fd is ready or the monotonic clock reaches deadline
- * (milliseconds of loop_now(); -1 for none).  Fills at most max events and
- * returns their number, 0 when the deadline passed or a signal came. */
-int loop_wait(struct loop_event *ev, int max, int64_t deadline);
+/* A timer slot for fn (one of LOOP_TIMERS), disarmed; -1 if none is left.
+ * loop_timer_at arms it for the time when (milliseconds on the loop's
+ * clock), or disarms it with -1.  A timer fires once per arming. */
+int loop_timer(loop_timer_fn *fn);
+void loop_timer_at(int id, int64_t when);
+int64_t loop_timer_when(int id);
 
-/* Milliseconds on CLOCK_MONOTONIC: never jumps when the wall clock is set. */
+/* One turn: sleeps until a descriptor is ready or the earliest timer is
+ * due, calls the handlers of the ready descriptors, then the timers that
+ * are due.  A signal ends the sleep early.  Returns how many handlers and
+ * timers ran: 0 when there was nothing to do. */
+int loop_once(void);
+
+/* Milliseconds on CLOCK_MONOTONIC, which never jumps when the wall clock is
+ * set, as read when this turn began.  loop_set_now() replaces it, for the
+ * whole-connection fuzzer, which plays time by hand. */
 int64_t loop_now(void);
+void loop_set_now(int64_t ms);
 
 /* "epoll" or "poll", for the log. */
 const char *loop_backend(void);

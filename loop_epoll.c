@@ -4,47 +4,41 @@
  *
  * The timerfd is armed with an absolute CLOCK_MONOTONIC time, and only
  * when the deadline changes, so a steady tick costs one read of the timerfd
- * and no timer syscall.  It sits in the epoll set like any fd; its
- * expirations are swallowed here and the caller just looks at the clock.
+ * and no timer syscall.  It sits in the epoll set like any descriptor; its
+ * expirations are swallowed here and loop.c just looks at the clock.
  */
-#include <errno.h>
-#include <stdlib.h>
 #include <unistd.h>
 #include <sys/epoll.h>
 #include <sys/timerfd.h>
 
 static int ep_fd = -1;
 static int ep_timer = -1;
-static int64_t ep_armed = -1;          /* deadline the timerfd holds */
-static struct epoll_event *ep_events;
-static int ep_max;
+static int64_t ep_armed = -1;          /* the deadline the timerfd holds */
+static struct epoll_event ep_events[MAX_EVENTS];
 
-int
-loop_init(int maxfd)
+static int
+be_init(int maxfd)
 {
 	struct epoll_event e;
 
 	(void)maxfd;
-	ep_max = 1024;
-	ep_events = malloc(sizeof(*ep_events) * (size_t)ep_max);
+	ep_armed = -1;
 	ep_fd = epoll_create1(EPOLL_CLOEXEC);
 	ep_timer = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
-	if (!ep_events || ep_fd < 0 || ep_timer < 0)
+	if (ep_fd < 0 || ep_timer < 0)
 		return -1;
 	e.events = EPOLLIN;
 	e.data.fd = ep_timer;
 	return epoll_ctl(ep_fd, EPOLL_CTL_ADD, ep_timer, &e);
 }
 
-void
-loop_free(void)
+static void
+be_free(void)
 {
 	if (ep_timer >= 0)
 		close(ep_timer);
 	if (ep_fd >= 0)
 		close(ep_fd);
-	free(ep_events);
-	ep_events = NULL;
 	ep_fd = ep_timer = -1;
 }
 
@@ -59,20 +53,20 @@ ep_ctl(int op, int fd, int mask)
 	return epoll_ctl(ep_fd, op, fd, &e);
 }
 
-int
-loop_add(int fd, int mask)
+static int
+be_add(int fd, int mask)
 {
 	return ep_ctl(EPOLL_CTL_ADD, fd, mask);
 }
 
-int
-loop_mod(int fd, int mask)
+static int
+be_mod(int fd, int mask)
 {
 	return ep_ctl(EPOLL_CTL_MOD, fd, mask);
 }
 
-void
-loop_del(int fd)
+static void
+be_del(int fd)
 {
 	struct epoll_event e;  /* kernels before 2.6.9 want a non-NULL one */
 
@@ -87,7 +81,7 @@ ep_arm(int64_t deadline)
 	if (deadline == ep_armed)
 		return;
 	if (deadline >= 0) {
-		/* 0 would disarm the timer: a deadline at 0 ms is "now". */
+		/* all zero would disarm the timer: a deadline at 0 ms is "now" */
 		its.it_value.tv_sec = deadline / 1000;
 		its.it_value.tv_nsec = (long)(deadline % 1000) * 1000000 + 1;
 	}
@@ -95,34 +89,32 @@ ep_arm(int64_t deadline)
 	ep_armed = deadline;
 }
 
-int
-loop_wait(struct loop_event *ev, int max, int64_t deadline)
+static int
+be_wait(struct be_event *ev, int max, int64_t deadline)
 {
-	int i, n, k = 0;
 	uint64_t expirations;
+	int i, n, k = 0;
 
-	if (max > ep_max)
-		max = ep_max;
-	ep_arm(deadline);
-	n = epoll_wait(ep_fd, ep_events, max, -1);
+	/* a deadline already passed needs no timer: just look, do not sleep */
+	if (deadline >= 0 && deadline <= loop_clock()) {
+		n = epoll_wait(ep_fd, ep_events, max, 0);
+	} else {
+		ep_arm(deadline);
+		n = epoll_wait(ep_fd, ep_events, max, -1);
+	}
 	for (i = 0; i < n; i++) {
 		struct epoll_event *e = &ep_events[i];
 
 		if (e->data.fd == ep_timer) {
-			/* Expired: read it so it stops being readable; an
-			 * unchanged deadline must be re-armed next time. */
-			if (read(ep_timer, &expirations, sizeof(expirations)) < 0 &&
-			    errno != EAGAIN)
-				continue;
-			ep_armed = -1;
+			/* expired: read it so that it stops being readable;
+			 * an unchanged deadline must be armed again */
+			if (read(ep_timer, &expirations, sizeof(expirations)) > 0)
+				ep_armed = -1;
 			continue;
 		}
 		ev[k].fd = e->data.fd;
-		ev[k].mask = 0;
-		if (e->events & (EPOLLIN | EPOLLERR | EPOLLHUP))
-			ev[k].mask |= LOOP_READ;
-		if (e->events & EPOLLOUT)
-			ev[k].mask |= LOOP_WRITE;
+		ev[k].mask = (e->events & (EPOLLIN | EPOLLERR | EPOLLHUP) ? LOOP_READ : 0) |
+		    (e->events & EPOLLOUT ? LOOP_WRITE : 0);
 		k++;
 	}
 	return k;

@@ -1,24 +1,19 @@
 /*
- * relay.h - relay mode: one upstream WebSocket connection whose values
- * letterd fans out to its own clients.  main.c drives it like a connection.
+ * relay.h - relay mode (-u): one upstream WebSocket connection whose
+ * values letterd fans out to its own clients.
  */
 #ifndef LETTERD_RELAY_H
 #define LETTERD_RELAY_H
 
-#include <stdint.h>
-
-/* Parses ws://HOST[:PORT][/PATH] (HOST may be [IPv6]) and enters relay
- * mode; the first attempt to connect is due at once.  0, or -1 if the URL
- * is not one we can use. */
+/* Parses ws://HOST[:PORT][/PATH] (HOST may be [IPv6]); 0, or -1 if the
+ * URL is not one we can use. */
 int relay_init(const char *url);
-int relay_active(void);
-
-int relay_get_fd(void);       /* the upstream socket, or -1 */
-void relay_event(int mask);   /* a loop event on it */
-int64_t relay_deadline(void); /* when relay_timer must run, or -1 */
-void relay_timer(void);       /* reconnect, or give up a slow attempt */
-void relay_flush(void);
-void relay_keepalive(void);   /* ping the upstream; drop it if it is mute */
-void relay_stop(void);        /* close 1001 to the upstream, at exit */
+/* Enters relay mode: no value until the upstream sends it, and the first
+ * attempt to connect is due at once -- or, if fd is a connected socket,
+ * that is the upstream (the whole-connection fuzzer plays one).  0, or -1
+ * if no timer is left. */
+int relay_start(int fd);
+/* At exit: no more attempts (conn_shutdown closes the connection). */
+void relay_stop(void);
 
 #endif

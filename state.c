@@ -1,20 +1,33 @@
 /*
- * state.c - what letterd serves: one value per letter, 1000..9999.
+ * state.c - what letterd serves: one value per letter.
  *
- * Each tick redraws all 26 values and encodes each one, once, as a
- * complete WebSocket frame.  The fan-out in main.c then only copies these
- * bytes to sockets: formatting costs 26 frames a tick, not 26 per client.
+ * Each value is kept as the one thing letterd sends of it, a complete
+ * WebSocket frame ({"A": 1234} with its two-byte header), encoded once
+ * when the value changes.  The fan-out then only copies these bytes to
+ * sockets: formatting costs one frame per new value, not one per client.
+ *
+ * The 26 frames lie back to back in A..Z order, so that the letters a
+ * client owes in a row go out as one slice of one writev.  Ticks keep
+ * every frame at 13 bytes; a feed or an upstream may send numbers of any
+ * length up to STATE_VALUE_MAX, and then the frames after the one that
+ * changed move along (at most 26 * 41 bytes, a memmove).
  *
  * The generator is xorshift64* (Vigna, 2014): tiny, fast and good enough
  * for numbers on a dashboard.  It is not for secrets; nothing here is.
  */
+#include <string.h>
+
 #include "state.h"
 #include "ws.h"
 
-static int state_values[STATE_LETTERS];
-static uint8_t state_frame[STATE_LETTERS * STATE_FRAME_LEN];
+/* {"A": } is 7 bytes around the value; the header is 2 (RFC 6455 5.2:
+ * payloads under 126 bytes have their length in the second byte). */
+#define STATE_FRAME_MAX (2 + 7 + STATE_VALUE_MAX)
+
+static uint8_t state_buf[STATE_LETTERS * STATE_FRAME_MAX];
+static size_t state_off[STATE_LETTERS + 1];  /* frame i is off[i]..off[i+1] */
+static uint32_t state_unknown;               /* letters with no value yet */
 static uint64_t state_rng;
-static uint32_t state_unknown;   /* relay: letters with no value yet */
 
 static uint64_t
 state_next(void)
@@ -39,56 +52,73 @@ state_draw(void)
 	return 1000 + (int)(r % span);
 }
 
-static void
-state_encode(int i)
+/* Writes letter's frame at f; returns its length. */
+static size_t
+state_encode(uint8_t *f, int letter, const char *num, size_t n)
 {
-	uint8_t *f = state_frame + i * STATE_FRAME_LEN;
-	int v = state_values[i];
+	size_t h = ws_header(f, WS_OP_TEXT, 7 + n);
 
-	ws_header(f, WS_OP_TEXT, STATE_MSG_LEN);
-	f[2] = '{';
-	f[3] = '"';
-	f[4] = (uint8_t)('A' + i);
-	f[5] = '"';
-	f[6] = ':';
-	f[7] = ' ';
-	f[8] = (uint8_t)('0' + v / 1000);
-	f[9] = (uint8_t)('0' + v / 100 % 10);
-	f[10] = (uint8_t)('0' + v / 10 % 10);
-	f[11] = (uint8_t)('0' + v % 10);
-	f[12] = '}';
+	memcpy(f + h, "{\"A\": ", 6);
+	f[h + 2] = (uint8_t)('A' + letter);
+	memcpy(f + h + 6, num, n);
+	f[h + 6 + n] = '}';
+	return h + 7 + n;
+}
+
+void
+state_tick(void)
+{
+	char num[4];
+	int i, v;
+
+	for (i = 0; i < STATE_LETTERS; i++) {
+		v = state_draw();
+		num[0] = (char)('0' + v / 1000);
+		num[1] = (char)('0' + v / 100 % 10);
+		num[2] = (char)('0' + v / 10 % 10);
+		num[3] = (char)('0' + v % 10);
+		state_off[i + 1] = state_off[i] +
+		    state_encode(state_buf + state_off[i], i, num, 4);
+	}
 }
 
 void
 state_init(uint64_t seed)
 {
 	state_rng = seed ? seed : UINT64_C(0x9E3779B97F4A7C15);
+	state_unknown = 0;
 	state_tick();
 }
 
+/* No value yet: every frame is empty until its letter is set. */
 void
-state_tick(void)
+state_init_empty(void)
 {
-	int i;
-
-	for (i = 0; i < STATE_LETTERS; i++) {
-		state_values[i] = state_draw();
-		state_encode(i);
-	}
-}
-
-void
-state_init_relay(void)
-{
+	memset(state_off, 0, sizeof(state_off));
 	state_unknown = (UINT32_C(1) << STATE_LETTERS) - 1;
 }
 
-void
-state_set(int letter, int value)
+int
+state_set(int letter, const char *num, size_t n)
 {
-	state_values[letter] = value;
-	state_encode(letter);
+	uint8_t f[STATE_FRAME_MAX];
+	size_t len, old = state_off[letter + 1] - state_off[letter];
+	int i;
+
+	if (n > STATE_VALUE_MAX)
+		return -1;
+	len = state_encode(f, letter, num, n);
+	if (len != old) {
+		/* the frames after this one move to make room or close up */
+		memmove(state_buf + state_off[letter] + len,
+		    state_buf + state_off[letter + 1],
+		    state_off[STATE_LETTERS] - state_off[letter + 1]);
+		for (i = letter + 1; i <= STATE_LETTERS; i++)
+			state_off[i] = state_off[i] + len - old;
+	}
+	memcpy(state_buf + state_off[letter], f, len);
 	state_unknown &= ~(UINT32_C(1) << letter);
+	return 0;
 }
 
 int
@@ -98,13 +128,8 @@ state_known(int letter)
 }
 
 const uint8_t *
-state_frames(void)
+state_frames(int first, int last, size_t *len)
 {
-	return state_frame;
-}
-
-int
-state_value(int letter)
-{
-	return state_values[letter];
+	*len = state_off[last] - state_off[first];
+	return state_buf + state_off[first];
 }

@@ -1,6 +1,5 @@
 /*
- * state.h - the letters: 26 values, redrawn each tick, and the frames that
- * carry them.
+ * state.h - the letters: one value each, and the frames that carry them.
  */
 #ifndef LETTERD_STATE_H
 #define LETTERD_STATE_H
@@ -9,30 +8,29 @@
 #include <stdint.h>
 
 #define STATE_LETTERS   26
-/* {"A": 1234} is 11 bytes, always: the value has four digits. */
-#define STATE_MSG_LEN   11
-/* A server frame of it: 2 header bytes, no mask (RFC 6455 5.2). */
-#define STATE_FRAME_LEN (2 + STATE_MSG_LEN)
+/* A value is a JSON number of at most this many bytes (docs/protocol.md
+ * 5.2): the tick's four digits, or whatever a feed or an upstream sends. */
+#define STATE_VALUE_MAX 32
 
-/* Seeds the generator and draws the first values. */
+/* Tick mode: seeds the generator and draws the first values. */
 void state_init(uint64_t seed);
 
-/* Relay mode: no value is known until the upstream sends it. */
-void state_init_relay(void);
+/* Relay and feed mode: no letter has a value until one is set. */
+void state_init_empty(void);
 
-/* Redraws all 26 values, A to Z, and re-encodes their frames. */
+/* Redraws all 26 values, 1000..9999, A to Z, and re-encodes their frames. */
 void state_tick(void);
 
-/* The 26 frames, A to Z, STATE_FRAME_LEN bytes each, back to back, so that
- * a client subscribed to a run of letters is sent one contiguous slice. */
-const uint8_t *state_frames(void);
+/* Letter (0..25) is now the JSON number num[0..n): 0, or -1 if n is over
+ * STATE_VALUE_MAX (the caller has checked the number's grammar). */
+int state_set(int letter, const char *num, size_t n);
 
-int state_value(int letter);   /* letter 0..25 */
-
-/* Relay mode: the upstream says letter (0..25) is now value (1000..9999). */
-void state_set(int letter, int value);
-
-/* 0 until a relay's letter has had its first value; always 1 otherwise. */
+/* 0 until a relay's or a feed's letter has had its first value. */
 int state_known(int letter);
+
+/* The frames of letters first..last-1, back to back in A..Z order, so
+ * that a client subscribed to a run of letters is sent one slice: points
+ * at the first and sets *len to the length of them all. */
+const uint8_t *state_frames(int first, int last, size_t *len);
 
 #endif

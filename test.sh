@@ -15,7 +15,7 @@ CI=${CI:-}
 WFLAGS="-std=c99 -Wall -Wextra -pedantic"
 DEFS="-D_XOPEN_SOURCE=700 -D_FILE_OFFSET_BITS=64 -D_TIME_BITS=64 -I. -Itests"
 SAN="-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer"
-SRC="main.c conn.c loop.c http.c ws.c state.c json.c metrics.c relay.c sha1.c base64.c utf8.c page.c"
+SRC="$(sed -n 's/^SRC *= *//p' Makefile) page.c"
 B=build/test
 passed=0
 failed=0

@@ -1,7 +1,7 @@
 /*
  * ws.c - the WebSocket protocol (RFC 6455) without any I/O.
  *
- * ws_feed() is an incremental frame parser: it may be handed a client's
+ * ws_feed() is an incremental frame parser: it may be handed a peer's
  * bytes split at any point, many frames at once or one byte at a time.  It
  * keeps what it needs between calls in struct ws_rx and judges every rule
  * as soon as the bytes that decide it are in: the first two bytes of a
@@ -67,10 +67,10 @@ ws_header(uint8_t *out, int opcode, uint64_t len)
 }
 
 void
-ws_rx_init(struct ws_rx *rx, int client)
+ws_rx_init(struct ws_rx *rx, int role)
 {
 	memset(rx, 0, sizeof(*rx));
-	rx->client = (uint8_t)client;
+	rx->role = (uint8_t)role;
 }
 
 size_t
@@ -101,6 +101,13 @@ ws_rx_free(struct ws_rx *rx)
 {
 	free(rx->part);
 	rx->part = NULL;
+}
+
+void
+ws_rx_done(struct ws_rx *rx)
+{
+	if (rx->state == WS_RX_HEAD && !rx->msg_open)
+		ws_rx_free(rx);
 }
 
 size_t
@@ -135,12 +142,11 @@ ws_part(struct ws_rx *rx, size_t msg, size_t limit)
 	return 0;
 }
 
-static size_t
-ws_fail(struct ws_ev *ev, int code, size_t consumed)
+static void
+ws_fail(struct ws_ev *ev, int code)
 {
 	ev->type = WS_FAIL;
 	ev->code = code;
-	return consumed;
 }
 
 /* RFC 6455 7.4: the codes a peer may send.  1004-1006 and 1015 are
@@ -165,7 +171,7 @@ ws_check_start(struct ws_rx *rx)
 	if (b0 & 0x70)
 		return WS_PROTOCOL_ERROR;     /* 5.2: RSV without an extension */
 	/* 5.1: a client must mask its frames, a server must not */
-	if (!(b1 & 0x80) != !!rx->client)
+	if (!(b1 & 0x80) != (rx->role == WS_CLIENT))
 		return WS_PROTOCOL_ERROR;
 	switch (rx->op) {
 	case WS_OP_CLOSE: case WS_OP_PING: case WS_OP_PONG:
@@ -187,7 +193,7 @@ ws_check_start(struct ws_rx *rx)
 		return WS_PROTOCOL_ERROR;     /* 5.2: reserved opcode */
 	}
 	rx->hdr_need = (uint8_t)(2 + (len7 == 126 ? 2 : len7 == 127 ? 8 : 0) +
-	    (rx->client ? 0 : 4));
+	    (rx->role == WS_SERVER ? 4 : 0));
 	return 0;
 }
 
@@ -197,6 +203,7 @@ ws_check_length(struct ws_rx *rx, size_t max_msg)
 {
 	uint8_t len7 = rx->hdr[1] & 0x7f;
 	uint64_t len = len7;
+	size_t have = rx->op == WS_OP_CONT && rx->part ? rx->part->msg_len : 0;
 	int i;
 
 	if (len7 == 126) {
@@ -210,10 +217,9 @@ ws_check_length(struct ws_rx *rx, size_t max_msg)
 	}
 	/* 1009 is decided here, before the payload: both sides are at most
 	 * 2^63 and max_msg, so neither the sum nor the compare can wrap. */
-	if (rx->op <= WS_OP_BINARY &&
-	    len > (uint64_t)max_msg - (rx->part ? rx->part->msg_len : 0))
+	if (rx->op <= WS_OP_BINARY && len > (uint64_t)max_msg - have)
 		return WS_TOO_BIG;
-	if (rx->client)
+	if (rx->role == WS_CLIENT)
 		memset(rx->mask, 0, 4);   /* nothing to unmask */
 	else
 		memcpy(rx->mask, rx->hdr + rx->hdr_need - 4, 4);
@@ -223,18 +229,54 @@ ws_check_length(struct ws_rx *rx, size_t max_msg)
 	return 0;
 }
 
-/* Copies n bytes to the message gathered so far; 0, or -1 out of memory.
- * The buffer never grows past max_msg: the header check saw to that. */
-static int
-ws_append(struct ws_rx *rx, const uint8_t *p, size_t n, size_t max_msg)
+/* WS_RX_HEAD: gathers the header, which may arrive a byte at a time, and
+ * judges it as soon as the bytes that decide each rule are in. */
+static void
+ws_head(struct ws_rx *rx, uint8_t *buf, size_t len, size_t *off,
+        size_t max_msg, struct ws_ev *ev)
 {
-	size_t want = (rx->part ? rx->part->msg_len : 0) + n;
+	/* hdr_need is 0 until the first two bytes are judged */
+	size_t n = (size_t)(rx->hdr_need ? rx->hdr_need : 2) - rx->hdr_len;
+	int code;
 
-	if (ws_part(rx, want, max_msg) < 0)
-		return -1;
-	memcpy(rx->part->msg + rx->part->msg_len, p, n);
-	rx->part->msg_len += n;
-	return 0;
+	if (n > len - *off)
+		n = len - *off;
+	memcpy(rx->hdr + rx->hdr_len, buf + *off, n);
+	rx->hdr_len = (uint8_t)(rx->hdr_len + n);
+	*off += n;
+	if (rx->hdr_len < 2)
+		return;
+	if (!rx->hdr_need && (code = ws_check_start(rx))) {
+		ws_fail(ev, code);
+		return;
+	}
+	if (rx->hdr_len < rx->hdr_need)
+		return;         /* the rest of the header is still to come */
+	if ((code = ws_check_length(rx, max_msg))) {
+		ws_fail(ev, code);
+		return;
+	}
+	rx->hdr_len = rx->hdr_need = 0;
+	if (rx->op >= WS_OP_CLOSE) {
+		rx->state = WS_RX_CONTROL;
+	} else {
+		if (rx->op == WS_OP_TEXT && rx->part)
+			rx->part->msg_len = 0;    /* a new message */
+		rx->msg_open = 1;
+		rx->state = WS_RX_DATA;
+	}
+}
+
+/* Unmasks what this read holds of the payload; returns its length. */
+static size_t
+ws_unmask(struct ws_rx *rx, uint8_t *p, size_t avail)
+{
+	size_t n = rx->left < avail ? (size_t)rx->left : avail, i;
+
+	for (i = 0; i < n; i++)
+		p[i] ^= rx->mask[(rx->mpos + i) & 3];
+	rx->mpos = (uint8_t)((rx->mpos + n) & 3);
+	return n;
 }
 
 /* A complete control frame: turn it into an event. */
@@ -250,12 +292,10 @@ ws_control(struct ws_rx *rx, const uint8_t *p, size_t n, struct ws_ev *ev)
 	} else if (n == 0) {
 		ev->type = WS_CLOSE;          /* 7.1.5: no code; we echo 1000 */
 		ev->code = WS_NORMAL;
-	} else if (n == 1) {
-		ws_fail(ev, WS_PROTOCOL_ERROR, 0);  /* 5.5.1: a code is 2 bytes */
-	} else if (!ws_valid_code(p[0] << 8 | p[1])) {
-		ws_fail(ev, WS_PROTOCOL_ERROR, 0);
+	} else if (n == 1 || !ws_valid_code(p[0] << 8 | p[1])) {
+		ws_fail(ev, WS_PROTOCOL_ERROR); /* 5.5.1: a code is 2 bytes */
 	} else if (utf8_feed(UTF8_OK, p + 2, n - 2) != UTF8_OK) {
-		ws_fail(ev, WS_INVALID_DATA, 0);    /* 5.5.1: the reason is UTF-8 */
+		ws_fail(ev, WS_INVALID_DATA);   /* 5.5.1: the reason is UTF-8 */
 	} else {
 		ev->type = WS_CLOSE;
 		ev->code = p[0] << 8 | p[1];
@@ -264,110 +304,113 @@ ws_control(struct ws_rx *rx, const uint8_t *p, size_t n, struct ws_ev *ev)
 	}
 }
 
+/* WS_RX_CONTROL: at most 125 bytes (5.5), delivered from the caller's
+ * buffer when they came in one read, else gathered in part->ctl. */
+static void
+ws_control_payload(struct ws_rx *rx, uint8_t *buf, size_t len, size_t *off,
+                   struct ws_ev *ev)
+{
+	uint8_t *p = buf + *off;
+	size_t n = ws_unmask(rx, p, len - *off), total = n;
+
+	if (!rx->fresh || n < rx->left) {
+		if (ws_part(rx, 0, 0) < 0) {
+			ws_fail(ev, WS_INTERNAL);
+			return;
+		}
+		memcpy(rx->part->ctl + rx->part->ctl_len, p, n);
+		rx->part->ctl_len = (uint8_t)(rx->part->ctl_len + n);
+		p = rx->part->ctl;
+		total = rx->part->ctl_len;
+	}
+	*off += n;
+	rx->left -= n;
+	rx->fresh = 0;
+	if (rx->left)
+		return;
+	if (rx->part)
+		rx->part->ctl_len = 0;    /* the next control frame starts over */
+	rx->state = WS_RX_HEAD;
+	ws_control(rx, p, total, ev);
+}
+
+/* Copies n bytes to the message gathered so far; 0, or -1 out of memory.
+ * The buffer never grows past max_msg: the header check saw to that. */
+static int
+ws_append(struct ws_rx *rx, const uint8_t *p, size_t n, size_t max_msg)
+{
+	if (ws_part(rx, (rx->part ? rx->part->msg_len : 0) + n, max_msg) < 0)
+		return -1;
+	memcpy(rx->part->msg + rx->part->msg_len, p, n);
+	rx->part->msg_len += n;
+	return 0;
+}
+
+/* WS_RX_DATA: validates UTF-8 as the bytes come (RFC 6455 8.1: fail at
+ * the first byte that cannot be valid, also across fragments).  A whole
+ * message in one read is delivered from the caller's buffer; anything
+ * else is gathered in part->msg. */
+static void
+ws_data_payload(struct ws_rx *rx, uint8_t *buf, size_t len, size_t *off,
+                size_t max_msg, struct ws_ev *ev)
+{
+	uint8_t *p = buf + *off;
+	size_t n = ws_unmask(rx, p, len - *off);
+	int whole = rx->fin && rx->fresh && n == rx->left &&
+	    !(rx->part && rx->part->msg_len);
+
+	*off += n;
+	rx->utf8 = utf8_feed(rx->utf8, p, n);
+	if (rx->utf8 == UTF8_BAD) {
+		ws_fail(ev, WS_INVALID_DATA);
+		return;
+	}
+	if (!whole && n && ws_append(rx, p, n, max_msg) < 0) {
+		ws_fail(ev, WS_INTERNAL);
+		return;
+	}
+	rx->left -= n;
+	rx->fresh = 0;
+	if (rx->left)
+		return;
+	rx->state = WS_RX_HEAD;
+	if (!rx->fin)
+		return;                   /* more fragments to come */
+	if (rx->utf8 != UTF8_OK) {
+		ws_fail(ev, WS_INVALID_DATA);  /* 8.1: it ends inside a character */
+		return;
+	}
+	ev->type = WS_TEXT;
+	ev->data = whole ? p : rx->part ? rx->part->msg : p;
+	ev->len = whole ? n : rx->part ? rx->part->msg_len : 0;
+	rx->msg_open = 0;
+}
+
+/* The state machine.  A frame whose payload is empty completes with no
+ * byte after its header, so a state other than WS_RX_HEAD with nothing
+ * left to read is stepped once more even when buf is used up. */
 size_t
 ws_feed(struct ws_rx *rx, uint8_t *buf, size_t len, size_t max_msg,
         struct ws_ev *ev)
 {
-	size_t off = 0, n, i;
-	int code;
+	size_t off = 0;
 
 	ev->type = WS_NONE;
 	ev->data = NULL;
 	ev->len = 0;
-	if (rx->release) {
-		/* The previous event was delivered: give its memory back so an
-		 * idle connection holds nothing. */
-		ws_rx_free(rx);
-		rx->release = 0;
-	}
-	while (off < len) {
-		if (!rx->in_payload) {
-			/* hdr_need is 0 until the first two bytes are judged */
-			n = (rx->hdr_need ? rx->hdr_need : 2) - rx->hdr_len;
-			if (n > len - off)
-				n = len - off;
-			memcpy(rx->hdr + rx->hdr_len, buf + off, n);
-			rx->hdr_len = (uint8_t)(rx->hdr_len + n);
-			off += n;
-			if (rx->hdr_len < 2)
-				continue;
-			if (!rx->hdr_need && (code = ws_check_start(rx)))
-				return ws_fail(ev, code, off);
-			if (rx->hdr_len < rx->hdr_need)
-				continue;   /* the rest of the header is to come */
-			if ((code = ws_check_length(rx, max_msg)))
-				return ws_fail(ev, code, off);
-			rx->hdr_len = 0;
-			rx->hdr_need = 0;
-			rx->in_payload = 1;
-			if (rx->op <= WS_OP_BINARY)
-				rx->msg_open = 1;
+	while (ev->type == WS_NONE &&
+	    (off < len || (rx->state != WS_RX_HEAD && !rx->left))) {
+		switch (rx->state) {
+		case WS_RX_HEAD:
+			ws_head(rx, buf, len, &off, max_msg, ev);
+			break;
+		case WS_RX_CONTROL:
+			ws_control_payload(rx, buf, len, &off, ev);
+			break;
+		default:
+			ws_data_payload(rx, buf, len, &off, max_msg, ev);
+			break;
 		}
-
-		/* Payload: unmask what this read holds of it. */
-		n = rx->left < len - off ? (size_t)rx->left : len - off;
-		for (i = 0; i < n; i++)
-			buf[off + i] ^= rx->mask[(rx->mpos + i) & 3];
-		rx->mpos = (uint8_t)((rx->mpos + n) & 3);
-		if (rx->op >= WS_OP_CLOSE) {
-			const uint8_t *p = buf + off;
-			size_t total = n;
-
-			if (!rx->fresh || n < rx->left) {
-				/* split over reads: gather it (at most 125 bytes) */
-				if (ws_part(rx, 0, 0) < 0)
-					return ws_fail(ev, WS_INTERNAL, off);
-				memcpy(rx->part->ctl + rx->part->ctl_len, p, n);
-				rx->part->ctl_len = (uint8_t)(rx->part->ctl_len + n);
-				p = rx->part->ctl;
-				total = rx->part->ctl_len;
-			}
-			off += n;
-			rx->left -= n;
-			rx->fresh = 0;
-			if (rx->left)
-				continue;
-			rx->in_payload = 0;
-			ws_control(rx, p, total, ev);
-			if (rx->part) {
-				/* the buffer goes with the next call, unless a
-				 * message under way still needs it */
-				rx->part->ctl_len = 0;
-				rx->release = !rx->msg_open;
-			}
-			return off;
-		}
-
-		rx->utf8 = utf8_feed(rx->utf8, buf + off, n);
-		if (rx->utf8 == UTF8_BAD)
-			return ws_fail(ev, WS_INVALID_DATA, off + n);
-		if (rx->fin && rx->fresh && n == rx->left &&
-		    !(rx->part && rx->part->msg_len)) {
-			/* the whole message is in this read: no copy */
-			ev->data = buf + off;
-			ev->len = n;
-		} else if (n && ws_append(rx, buf + off, n, max_msg) < 0) {
-			return ws_fail(ev, WS_INTERNAL, off);
-		}
-		off += n;
-		rx->left -= n;
-		rx->fresh = 0;
-		if (rx->left)
-			continue;
-		rx->in_payload = 0;
-		if (!rx->fin)
-			continue;
-		/* 8.1: the message must not end inside a character */
-		if (rx->utf8 != UTF8_OK)
-			return ws_fail(ev, WS_INVALID_DATA, off);
-		if (!ev->data) {
-			ev->data = rx->part ? rx->part->msg : buf + off;
-			ev->len = rx->part ? rx->part->msg_len : 0;
-		}
-		ev->type = WS_TEXT;
-		rx->msg_open = 0;
-		rx->release = 1;
-		return off;
 	}
 	return off;
 }

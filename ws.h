@@ -1,6 +1,7 @@
 /*
- * ws.h - RFC 6455 for the server side: the accept key, the frames we send
- * and an incremental parser for the frames clients send.
+ * ws.h - RFC 6455 without I/O: the accept key, the frames letterd sends
+ * (as a server, and as the relay's client) and an incremental parser for
+ * the frames it receives.
  */
 #ifndef LETTERD_WS_H
 #define LETTERD_WS_H
@@ -48,44 +49,56 @@ struct ws_ev {
 	int code;            /* WS_CLOSE: the code to echo; WS_FAIL: to send */
 };
 
+/* Which end of the connection we are.  A server's peer masks every frame
+ * and a client's peer masks none (RFC 6455 5.1). */
+enum ws_role { WS_SERVER, WS_CLIENT };
+
+/* Where the parser is in the stream. */
+enum ws_rx_state {
+	WS_RX_HEAD,          /* gathering a frame header in hdr */
+	WS_RX_CONTROL,       /* the payload of a ping, pong or close */
+	WS_RX_DATA           /* the payload of a text frame or continuation */
+};
+
 /* The parser's state between reads: 48 bytes, because every client has
- * one.  A frame header is gathered in hdr.  A payload that does not arrive
- * within one read is copied into part (struct ws_part, in ws.c), which is
- * allocated only while such a payload is pending, so an idle connection
- * holds no buffer. */
+ * one.  A payload that does not arrive within one read is copied into
+ * part (struct ws_part, in ws.c), which exists only while it is needed, so
+ * an idle connection holds no buffer. */
 struct ws_part;
 
 struct ws_rx {
+	uint8_t state;       /* enum ws_rx_state */
+	uint8_t role;        /* enum ws_role */
 	uint8_t hdr[14];     /* 2 + 8 (length) + 4 (mask) */
 	uint8_t hdr_len;     /* bytes of hdr gathered */
 	uint8_t hdr_need;    /* bytes the header needs; 0 until 2 are in */
-	uint8_t in_payload;  /* header done, reading the payload */
-	uint8_t op, fin;
+	uint8_t op, fin;     /* of the current frame */
 	uint8_t msg_open;    /* a fragmented text message is under way */
-	uint8_t release;     /* the last event's buffer may be freed */
 	uint8_t fresh;       /* no byte of this frame's payload seen yet */
 	uint8_t mpos;        /* payload bytes seen, modulo 4: the mask index */
-	uint8_t client;      /* we are the client: frames come unmasked */
 	uint8_t mask[4];
 	uint32_t utf8;       /* validator state of the current message */
 	uint64_t left;       /* payload bytes of this frame still to come */
 	struct ws_part *part;
 };
 
-/* Prepares rx for a client's frames (server side), or with client set,
- * for a server's frames (the relay's upstream). */
-void ws_rx_init(struct ws_rx *rx, int client);
+void ws_rx_init(struct ws_rx *rx, int role);
 void ws_rx_free(struct ws_rx *rx);
 /* Bytes of heap the parser holds now (0 for an idle connection). */
 size_t ws_rx_held(const struct ws_rx *rx);
 
-/* Consumes client bytes from buf (which it unmasks in place) until one
+/* Consumes the peer's bytes from buf (unmasking them in place) until one
  * event is complete or buf is used up.  Returns the bytes consumed and
  * fills *ev; ev->type is WS_NONE if buf ended inside a frame.  ev->data
- * stays valid until the next call.  After WS_CLOSE or WS_FAIL the caller
- * stops feeding.  Text messages longer than max_msg fail with 1009, judged
- * from the frame header. */
+ * points into buf or into the parser's own buffer; call ws_rx_done() when
+ * it is no longer needed.  After WS_CLOSE or WS_FAIL the caller stops
+ * feeding.  Text messages longer than max_msg fail with 1009, judged from
+ * the frame header. */
 size_t ws_feed(struct ws_rx *rx, uint8_t *buf, size_t len, size_t max_msg,
                struct ws_ev *ev);
+
+/* The caller is done with the last event: its buffer goes, unless a
+ * fragmented message or a control frame under way still needs it. */
+void ws_rx_done(struct ws_rx *rx);
 
 #endif

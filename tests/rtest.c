@@ -1172,8 +1172,8 @@ cmd_latency(void)
  *              same write as the head's end (the pong must echo it), two
  *              messages that are not values (ignored), then every 50 ms
  *              {"A": 2000} .. {"Z": 2025}, B as { "B" :2001 }, Z in two
- *              fragments with a ping between them, and {"C": 999}, which
- *              is out of range; the relay must subscribe to the 26
+ *              fragments with a ping between them, and {"C": "999"}, whose
+ *              value is a string, not a number; the relay must subscribe to the 26
  *              letters with masked frames
  * Each request must be a proper opening handshake (RFC 6455 4.1) with a
  * fresh key.
@@ -1310,8 +1310,8 @@ fake_read(struct wsc_conn *c, int ms, int pong, struct fake_seen *fs, int send_v
 
 			/* B in other JSON whitespace (the relay's clients must still
 			 * get {"B": 2001} byte for byte); Z in two fragments with a
-			 * ping between them (RFC 6455 5.4, 5.5); a value out of
-			 * range, which is not a value and must go nowhere */
+			 * ping between them (RFC 6455 5.4, 5.5); a string where a
+			 * number belongs, which is not a value and must go nowhere */
 			for (i = 0; i < NLET - 1; i++) {
 				int k = snprintf(msg, sizeof msg, i == 1 ? "{ \"%c\" :%d }" :
 				    "{\"%c\": %d}", 'A' + i, 2000 + i);
@@ -1323,7 +1323,7 @@ fake_read(struct wsc_conn *c, int ms, int pong, struct fake_seen *fs, int send_v
 			at += wsc_frame((uint8_t *)all + at, sizeof all - at, WSC_FIN | WSC_OP_PING, 0, "mid", 3);
 			at += wsc_frame((uint8_t *)all + at, sizeof all - at, WSC_FIN | WSC_OP_CONT, 0, ": 2025}", 7);
 			at += wsc_frame((uint8_t *)all + at, sizeof all - at, WSC_FIN | WSC_OP_TEXT, 0,
-			    "{\"C\": 999}", 10);
+			    "{\"C\": \"999\"}", 12);
 			if (wsc_send(c, all, at, 1000) < 0)
 				return code;
 			next_values = now_us() + 50000;

@@ -1015,6 +1015,91 @@ static void test_http_head(void)
 	      "http_head without a type:\n%s", out);
 }
 
+/* ---- http_parse_response: the 101 a relay reads ------------------------ */
+
+/* A response head: what it must parse to, or the error it must get. */
+static const struct http_resp_case {
+	const char *name, *in;
+	size_t n;
+	long res;              /* head length (0: the whole input), or -status */
+	int status, upgrade, conn, extensions, protocol;
+	const char *accept;
+} http_resps[] = {
+	{ "101", LIT("HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n"
+	  "Connection: Upgrade\r\nSec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\n\r\n"),
+	  0, 101, 1, 1, 0, 0, "s3pPLMBiTxaQ9kYGzzhZRbK+xOo=" },
+	/* RFC 9110 5.1: field names in any case; 7.8 and 5.6.1: token lists */
+	{ "lower case, lists", LIT("HTTP/1.1 101 \r\nupgrade: WebSocket\r\n"
+	  "connection: keep-alive, upgrade\r\nsec-websocket-accept:x\r\n\r\n"),
+	  0, 101, 1, 1, 0, 0, "x" },
+	/* RFC 9112 4: the reason phrase may be empty, its SP missing */
+	{ "no reason", LIT("HTTP/1.1 101\r\n\r\n"), 0, 101, 0, 0, 0, 0, NULL },
+	{ "LF only", LIT("HTTP/1.1 200 OK\nContent-Length: 0\n\n"), 0, 200, 0, 0, 0, 0, NULL },
+	{ "HTTP/1.0", LIT("HTTP/1.0 404 Not Found\r\n\r\n"), 0, 404, 0, 0, 0, 0, NULL },
+	{ "extensions", LIT("HTTP/1.1 101 x\r\nSec-WebSocket-Extensions: "
+	  "permessage-deflate\r\nSec-WebSocket-Protocol: chat\r\n\r\n"),
+	  0, 101, 0, 0, 1, 1, NULL },
+	{ "frames after", LIT("HTTP/1.1 101 x\r\n\r\n\x81\x02hi"), 18, 101, 0, 0, 0, 0, NULL },
+	{ "HTTP/2", LIT("HTTP/2 101 x\r\n\r\n"), -400, 0, 0, 0, 0, 0, NULL },
+	{ "two digits", LIT("HTTP/1.1 10 x\r\n\r\n"), -400, 0, 0, 0, 0, 0, NULL },
+	{ "letters", LIT("HTTP/1.1 1O1 x\r\n\r\n"), -400, 0, 0, 0, 0, 0, NULL },
+	{ "no space", LIT("HTTP/1.1 101x\r\n\r\n"), -400, 0, 0, 0, 0, 0, NULL },
+	{ "a NUL in the reason", LIT("HTTP/1.1 101 a\0b\r\n\r\n"), -400, 0, 0, 0, 0, 0, NULL },
+	{ "a bare CR", LIT("HTTP/1.1 101 x\r\nUpgrade: a\rb\r\n\r\n"), -400, 0, 0, 0, 0, 0, NULL },
+	{ "a space before the colon", LIT("HTTP/1.1 101 x\r\nUpgrade : websocket\r\n\r\n"),
+	  -400, 0, 0, 0, 0, 0, NULL },
+	{ "obs-fold", LIT("HTTP/1.1 101 x\r\nUpgrade: a\r\n websocket\r\n\r\n"),
+	  -400, 0, 0, 0, 0, 0, NULL },
+	{ "junk", LIT("SSH-2.0-OpenSSH\r\n\r\n"), -400, 0, 0, 0, 0, 0, NULL },
+};
+
+/* Each case fed a byte more at a time, as a connection would with the
+ * scan offset carried over, and every prefix on its own: "need more"
+ * until the head is complete, then the same answer. */
+static void test_http_response(void)
+{
+	struct http_resp r;
+	size_t i, k, scan, end;
+	long res, want;
+	char big[HTTP_MAX_LINE + HTTP_MAX_HEADERS + 64];
+
+	for (i = 0; i < sizeof http_resps / sizeof http_resps[0]; i++) {
+		const struct http_resp_case *t = &http_resps[i];
+
+		want = t->res == 0 ? (long)t->n : t->res;
+		end = t->res > 0 ? (size_t)t->res : t->n;
+		for (scan = 0, k = 0; k <= t->n; k++) {
+			res = http_parse_response(place(t->in, k), k, &scan, &r);
+			if (res != (k < end ? 0 : want))
+				break;
+			if (res != 0)
+				scan = 0;
+		}
+		CHECK(k > t->n, "response \"%s\": prefix %zu gives %ld", t->name, k,
+		      http_parse_response(place(t->in, k), k, &(size_t){ 0 }, &r));
+		scan = 0;
+		res = http_parse_response(place(t->in, t->n), t->n, &scan, &r);
+		if (want < 0)
+			continue;
+		CHECK(r.status == t->status && r.up_websocket == t->upgrade &&
+		      r.conn_upgrade == t->conn && r.ws_extensions == t->extensions &&
+		      r.ws_protocol == t->protocol, "response \"%s\": status %d, "
+		      "upgrade %d, connection %d, ext %d, proto %d", t->name, r.status,
+		      r.up_websocket, r.conn_upgrade, r.ws_extensions, r.ws_protocol);
+		CHECK(t->accept ? r.ws_accept_count == 1 &&
+		      r.ws_accept_len == strlen(t->accept) : r.ws_accept == NULL,
+		      "response \"%s\": Sec-WebSocket-Accept", t->name);
+	}
+
+	/* a head that never ends is refused once it is too long to be one */
+	memcpy(big, "HTTP/1.1 101 x\r\n", 16);
+	for (k = 16; k < sizeof big; k++)
+		big[k] = k % 40 == 39 ? '\n' : 'a';
+	scan = 0;
+	CHECK(http_parse_response(place(big, sizeof big), sizeof big, &scan, &r) == -431,
+	      "an endless response head is not refused");
+}
+
 int main(void)
 {
 	fence_init();
@@ -1034,6 +1119,7 @@ int main(void)
 	test_http_mime();
 	test_http_error();
 	test_http_head();
+	test_http_response();
 	free(heap_copy);
 	return CHECK_DONE();
 }

@@ -307,40 +307,54 @@ static void json_test_arrays(int levels, const char *reason)
 	json_bad(__LINE__, text, (size_t)(2 * levels), reason);
 }
 
-/* json_update: the value messages a relay takes from its upstream. */
-static void json_test_update(void)
+/* json_value_msg: the value messages a relay takes from its upstream,
+ * any JSON number, handed back as written. */
+static void json_test_value_msg(void)
 {
-	static const struct { const char *in; int ok; char letter; int value; } t[] = {
-		{ "{\"A\": 1234}", 1, 'A', 1234 },
-		{ " {\"Z\" :9999 }\n", 1, 'Z', 9999 },
-		{ "{\"\\u004D\": 1000}", 1, 'M', 1000 },
-		{ "{\"A\": 999}", 0, 0, 0 },
-		{ "{\"A\": 10000}", 0, 0, 0 },
-		{ "{\"A\": 1234.5}", 0, 0, 0 },
-		{ "{\"A\": 1e3}", 0, 0, 0 },
-		{ "{\"A\": -1234}", 0, 0, 0 },
-		{ "{\"A\": \"1234\"}", 0, 0, 0 },
-		{ "{\"a\": 1234}", 0, 0, 0 },
-		{ "{\"AB\": 1234}", 0, 0, 0 },
-		{ "{\"A\": 1234, \"B\": 1234}", 0, 0, 0 },
-		{ "{\"A\": \"You need to subscribe before un-subscribing\"}", 0, 0, 0 },
-		{ "{\"error\": \"invalid JSON\"}", 0, 0, 0 },
-		{ "{\"A\": 1234", 0, 0, 0 },
-		{ "[1234]", 0, 0, 0 },
-		{ "", 0, 0, 0 },
+	static const struct { const char *in; int ok; char letter; const char *num; } t[] = {
+		{ "{\"A\": 1234}", 1, 'A', "1234" },
+		{ " {\"Z\" :9999 }\n", 1, 'Z', "9999" },
+		{ "{\"\\u004D\": 1000}", 1, 'M', "1000" },
+		{ "{\"A\": 999}", 1, 'A', "999" },
+		{ "{\"T\": 21.5}", 1, 'T', "21.5" },
+		{ "{\"A\": -7}", 1, 'A', "-7" },
+		{ "{\"A\": 0}", 1, 'A', "0" },
+		{ "{\"A\": 6.02e23}", 1, 'A', "6.02e23" },
+		{ "{\"A\": 1E-3}", 1, 'A', "1E-3" },
+		{ "{\"A\":-0.5e+10}", 1, 'A', "-0.5e+10" },
+		{ "{\"A\": 01}", 0, 0, NULL },
+		{ "{\"A\": +1}", 0, 0, NULL },
+		{ "{\"A\": .5}", 0, 0, NULL },
+		{ "{\"A\": 1.}", 0, 0, NULL },
+		{ "{\"A\": NaN}", 0, 0, NULL },
+		{ "{\"A\": \"1234\"}", 0, 0, NULL },
+		{ "{\"a\": 1234}", 0, 0, NULL },
+		{ "{\"AB\": 1234}", 0, 0, NULL },
+		{ "{\"A\": 1234, \"B\": 1234}", 0, 0, NULL },
+		{ "{\"A\": \"You need to subscribe before un-subscribing\"}", 0, 0, NULL },
+		{ "{\"error\": \"invalid JSON\"}", 0, 0, NULL },
+		{ "{\"A\": 1234", 0, 0, NULL },
+		{ "{\"A\": 1234}}", 0, 0, NULL },
+		{ "{\"A\": 1234} x", 0, 0, NULL },
+		{ "[1234]", 0, 0, NULL },
+		{ "{}", 0, 0, NULL },
+		{ "", 0, 0, NULL },
 	};
 	size_t i;
 
 	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
-		size_t n = strlen(t[i].in);
-		char *buf = malloc(n ? n : 1), letter = 0;
-		int value = 0, rc;
+		size_t n = strlen(t[i].in), len = 0;
+		char *buf = malloc(n ? n : 1);
+		const char *num = NULL;
+		int letter = -1, rc;
 
 		memcpy(buf, t[i].in, n);
-		rc = json_update(buf, n, &letter, &value);
-		CHECK(t[i].ok ? rc == 0 && letter == t[i].letter && value == t[i].value
-		              : rc == -1, "json_update(%s): %d %c %d", t[i].in, rc,
-		      letter ? letter : '-', value);
+		rc = json_value_msg(buf, n, &letter, &num, &len);
+		CHECK(t[i].ok ? rc == 0 && letter == t[i].letter - 'A' &&
+		      len == strlen(t[i].num) && !memcmp(num, t[i].num, len) &&
+		      num >= buf && num + len <= buf + n : rc == -1,
+		      "json_value_msg(%s): %d %d %.*s", t[i].in, rc, letter,
+		      rc == 0 ? (int)len : 0, rc == 0 ? num : "");
 		free(buf);
 	}
 }
@@ -363,6 +377,6 @@ int main(void)
 	json_test_arrays(JSON_MAX_DEPTH, NOTOBJ);
 	json_test_arrays(JSON_MAX_DEPTH + 1, DEEP);
 	json_test_arrays(120, DEEP);
-	json_test_update();
+	json_test_value_msg();
 	return CHECK_DONE();
 }

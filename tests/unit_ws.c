@@ -268,6 +268,7 @@ static void ws_piece(struct ws_rx *rx, const uint8_t *p, size_t n,
 		           ev.type == WS_CLOSE || ev.type == WS_FAIL ? ev.code : 0,
 		           ev.type == WS_FAIL ? NULL : ev.data,
 		           ev.type == WS_FAIL ? 0 : ev.len, log->fed, 0);
+		ws_rx_done(rx);         /* as conn.c does after each event */
 		if (ev.type == WS_CLOSE || ev.type == WS_FAIL)
 			log->done = 1;
 	}
@@ -955,30 +956,32 @@ static void test_ws_memory(void)
 	CHECK(used == 0 && ev.type == WS_NONE && ws_rx_held(&rx) == 0,
 	      "empty read: used %zu type %d", used, ev.type);
 
-	/* a message split over two reads is gathered in rx.part, and the
-	 * buffer goes with the next call */
+	/* a message split over two reads is gathered in rx.part, which goes
+	 * when the caller is done with the event (ws_rx_done) */
 	wire_init(&w);
 	wire_frame(&w, FIN | WS_OP_TEXT, pay, sizeof pay);
 	half = w.n / 2;
 	wire_frame(&w, FIN | WS_OP_PING, LIT("x"));
 	buf = test_dup(w.p, half);
 	used = ws_feed(&rx, buf, half, DEFAULT_MAX_MSG, &ev);
-	CHECK(used == half && ev.type == WS_NONE, "split message, 1st half: "
-	      "used %zu type %d", used, ev.type);
+	CHECK(used == half && ev.type == WS_NONE && ws_rx_held(&rx) != 0,
+	      "split message, 1st half: used %zu type %d", used, ev.type);
 	free(buf);
 	buf = test_dup(w.p + half, w.n - half);
 	used = ws_feed(&rx, buf, w.n - half, DEFAULT_MAX_MSG, &ev);
 	CHECK(ev.type == WS_TEXT && ev.len == sizeof pay &&
 	      memcmp(ev.data, pay, sizeof pay) == 0,
 	      "split message, 2nd half: type %d len %zu", ev.type, ev.len);
+	ws_rx_done(&rx);
+	CHECK(ws_rx_held(&rx) == 0, "split message: buffer kept after ws_rx_done");
 	used += ws_feed(&rx, buf + used, w.n - half - used, DEFAULT_MAX_MSG, &ev);
 	CHECK(used == w.n - half && ev.type == WS_PING && ws_rx_held(&rx) == 0,
-	      "split message: buffer kept after the next frame (type %d)", ev.type);
+	      "split message: then a ping, type %d", ev.type);
 	free(buf);
 	wire_free(&w);
 
 	/* a control frame split over reads: gathered in rx.part, given back
-	 * with the next call */
+	 * by ws_rx_done */
 	wire_init(&w);
 	wire_frame(&w, FIN | WS_OP_PING, pay, 100);
 	half = w.n - 10;
@@ -986,16 +989,18 @@ static void test_ws_memory(void)
 	buf = test_dup(w.p, w.n);
 	used = ws_feed(&rx, buf, half, DEFAULT_MAX_MSG, &ev);
 	used += ws_feed(&rx, buf + used, w.n - used, DEFAULT_MAX_MSG, &ev);
-	CHECK(ev.type == WS_PING && ev.len == 100 && memcmp(ev.data, pay, 100) == 0,
-	      "split ping: type %d len %zu", ev.type, ev.len);
+	CHECK(ev.type == WS_PING && ev.len == 100 && memcmp(ev.data, pay, 100) == 0 &&
+	      ws_rx_held(&rx) != 0, "split ping: type %d len %zu", ev.type, ev.len);
+	ws_rx_done(&rx);
+	CHECK(ws_rx_held(&rx) == 0, "split ping: buffer kept after ws_rx_done");
 	used += ws_feed(&rx, buf + used, w.n - used, DEFAULT_MAX_MSG, &ev);
 	CHECK(used == w.n && ev.type == WS_TEXT && ws_rx_held(&rx) == 0,
-	      "split ping: buffer kept after the next frame (type %d)", ev.type);
+	      "split ping: then the text, type %d", ev.type);
 	free(buf);
 	wire_free(&w);
 
-	/* a fragmented message keeps its buffer across a split ping, and
-	 * lets it go after the message */
+	/* a fragmented message keeps its buffer across a split ping and its
+	 * ws_rx_done, and lets it go after the message */
 	wire_init(&w);
 	wire_frame(&w, WS_OP_TEXT, pay, 100);
 	wire_frame(&w, FIN | WS_OP_PING, pay, 50);
@@ -1007,15 +1012,55 @@ static void test_ws_memory(void)
 	CHECK(used == half && ev.type == WS_NONE && ws_rx_held(&rx) != 0,
 	      "fragments: first fragment not kept (type %d)", ev.type);
 	used += ws_feed(&rx, buf + used, w.n - used, DEFAULT_MAX_MSG, &ev);
-	CHECK(ev.type == WS_PING && ev.len == 50 && memcmp(ev.data, pay, 50) == 0 &&
-	      ws_rx_held(&rx) != 0, "fragments: ping type %d", ev.type);
+	CHECK(ev.type == WS_PING && ev.len == 50 && memcmp(ev.data, pay, 50) == 0,
+	      "fragments: ping type %d", ev.type);
+	ws_rx_done(&rx);
+	CHECK(ws_rx_held(&rx) != 0, "fragments: the message's buffer went with the ping");
 	used += ws_feed(&rx, buf + used, w.n - used, DEFAULT_MAX_MSG, &ev);
 	CHECK(ev.type == WS_TEXT && ev.len == sizeof pay &&
 	      memcmp(ev.data, pay, sizeof pay) == 0,
 	      "fragments: message type %d len %zu", ev.type, ev.len);
+	ws_rx_done(&rx);
+	CHECK(ws_rx_held(&rx) == 0, "fragments: buffer kept after the message");
 	used += ws_feed(&rx, buf + used, w.n - used, DEFAULT_MAX_MSG, &ev);
 	CHECK(used == w.n && ev.type == WS_PONG && ws_rx_held(&rx) == 0,
-	      "fragments: buffers kept after the next frame (type %d)", ev.type);
+	      "fragments: then a pong, type %d", ev.type);
+	free(buf);
+	wire_free(&w);
+	ws_rx_free(&rx);
+
+	/* ws_rx_done with a control frame half in: its bytes are kept */
+	wire_init(&w);
+	wire_frame(&w, FIN | WS_OP_PING, pay, 60);
+	buf = test_dup(w.p, w.n);
+	ws_rx_init(&rx, WS_SERVER);
+	used = ws_feed(&rx, buf, 30, DEFAULT_MAX_MSG, &ev);
+	ws_rx_done(&rx);
+	CHECK(ev.type == WS_NONE && ws_rx_held(&rx) != 0,
+	      "half a ping: its buffer went with ws_rx_done");
+	used += ws_feed(&rx, buf + used, w.n - used, DEFAULT_MAX_MSG, &ev);
+	CHECK(used == w.n && ev.type == WS_PING && ev.len == 60 &&
+	      memcmp(ev.data, pay, 60) == 0, "half a ping, then the rest: type %d len %zu",
+	      ev.type, ev.len);
+	free(buf);
+	wire_free(&w);
+	ws_rx_free(&rx);
+
+	/* without ws_rx_done between two split messages, the second is still
+	 * right: the buffer is reused, not appended to */
+	wire_init(&w);
+	wire_frame(&w, FIN | WS_OP_TEXT, pay, 200);
+	wire_frame(&w, FIN | WS_OP_TEXT, pay + 1, 150);
+	buf = test_dup(w.p, w.n);
+	ws_rx_init(&rx, WS_SERVER);
+	used = ws_feed(&rx, buf, 100, DEFAULT_MAX_MSG, &ev);
+	used += ws_feed(&rx, buf + used, w.n - used, DEFAULT_MAX_MSG, &ev);
+	CHECK(ev.type == WS_TEXT && ev.len == 200, "reuse: first type %d", ev.type);
+	used += ws_feed(&rx, buf + used, 10, DEFAULT_MAX_MSG, &ev);
+	used += ws_feed(&rx, buf + used, w.n - used, DEFAULT_MAX_MSG, &ev);
+	CHECK(used == w.n && ev.type == WS_TEXT && ev.len == 150 &&
+	      memcmp(ev.data, pay + 1, 150) == 0, "reuse: second type %d len %zu",
+	      ev.type, ev.len);
 	free(buf);
 	wire_free(&w);
 	ws_rx_free(&rx);

@@ -4,16 +4,27 @@
  * back is checked.
  *
  * What runs is what letterd runs.  Each input gets a fresh world --
- * loop_init, conn_init, state_init(1) -- and a socketpair(AF_UNIX,
- * SOCK_STREAM): the server's end is handed to conn_adopt() as if accept()
- * had returned it, and the fuzzer holds the other end, the client's.  The
- * client's bytes are written in chunks; after each chunk the server gets a
- * turn of main.c's loop: conn_flush_pending(), loop_wait(), conn_event()
- * for what it reports.  (The events come from the loop rather than from a
- * bare conn_event(fd, LOOP_READ), so that a connection that stopped
- * watching its input -- its output backed up, or closing -- is not read,
- * exactly as in letterd.)  Turns repeat until the loop has nothing to
- * report, the client reading everything written in between.
+ * loop_init, conn_init, pubsub_init, state_init(1) -- and a
+ * socketpair(AF_UNIX, SOCK_STREAM): the server's end is handed to
+ * conn_adopt() for route_ops as if accept() had returned it, and the
+ * fuzzer holds the other end, the client's.  The client's bytes are
+ * written in chunks; after each chunk the server gets turns of main.c's
+ * loop: conn_flush_pending(), then loop_once(), which calls the handlers
+ * of what the loop reports and the timers that are due.  (The events
+ * come from the loop rather than from a bare read, so that a connection
+ * that stopped watching its input -- its output backed up, or closing --
+ * is not read, exactly as in letterd.)  Turns repeat until the loop has
+ * nothing to do, the client reading everything written in between.  Time
+ * is played by hand with loop_set_now().
+ *
+ * With the top bit of the flags, the fuzzer plays a relay's upstream
+ * instead: the server's end of the first socketpair becomes the relay's
+ * upstream connection (relay_start), the data is what the upstream sends
+ * (after a valid 101 for the relay's key, unless the data starts with
+ * "HTTP/" and brings its own head), and a second connection is a local
+ * client subscribed to every letter.  What the relay writes upstream is
+ * checked as a strict server would: its opening handshake, then client
+ * frames only (masked, FIN set, subscribe commands, pongs, a close).
  *
  * Input: the data, then two trailing bytes: flags, and a seed for the
  * chunk sizes and the timing of events.  (Trailing, so that a seed can
@@ -28,7 +39,7 @@
  * frames (FIN set, no RSV bit, not masked, a known opcode, the shortest
  * length form, control frames of at most 125 bytes, a close frame with a
  * code the server may send and nothing after it, text that is valid UTF-8
- * and one of the messages of PROTOCOL.md).  The transcript must end at a
+ * and one of the messages of docs/protocol.md 4).  The transcript must end at a
  * boundary: nothing the server promised is cut short.
  *
  * The flags byte can ask for more of the server's life: ticks, keepalive
@@ -50,8 +61,12 @@
 #include "config.h"
 #include "conn.h"
 #include "fuzz.h"
+#include "log.h"
 #include "loop.h"
 #include "metrics.h"
+#include "pubsub.h"
+#include "relay.h"
+#include "route.h"
 #include "state.h"
 #include "utf8_ref.h"
 #include "ws.h"
@@ -68,6 +83,7 @@ extern const size_t page_html_len;
 #define FZ_MULTI   0x10  /* three clients, each upgraded first; data = frames */
 #define FZ_FULL    0x20  /* with FZ_MULTI: -c 2, so the third gets 503 */
 #define FZ_TIGHT   0x40  /* the server's socket buffer as small as can be */
+#define FZ_RELAY   0x80  /* peer 0 is the relay's upstream, peer 1 a client */
 
 #define FZ_PEERS   3
 #define FZ_MAXFD   1024
@@ -95,6 +111,7 @@ struct fz_world {
 	struct fz_peer peer[FZ_PEERS];
 	int npeers;
 	int deaf;      /* the clients do not read for now: a slow client */
+	int relay;     /* FZ_RELAY: peer 0 is the upstream */
 };
 
 /* ---- Driving the server ---------------------------------------------- */
@@ -135,20 +152,17 @@ fz_drain(struct fz_peer *p)
 static void
 fz_pump(struct fz_world *w)
 {
-	struct loop_event ev[16];
-	int turns, i, n;
+	int turns, i;
 
 	for (turns = 0;; turns++) {
 		FUZZ_CHECK(turns < 100000, "the server never goes idle");
 		conn_flush_pending();
 		for (i = 0; i < w->npeers && !w->deaf; i++)
 			fz_drain(&w->peer[i]);
-		/* a deadline in the past: poll, do not sleep */
-		n = loop_wait(ev, 16, 0);
-		if (n == 0)
+		/* under the hand-played clock loop_once polls, never sleeps;
+		 * a timer due now (resuming held input) is work too */
+		if (loop_once() == 0)
 			return;
-		for (i = 0; i < n; i++)
-			conn_event(ev[i].fd, ev[i].mask);
 	}
 }
 
@@ -191,14 +205,14 @@ fz_event(struct fz_world *w, uint32_t r)
 	switch (r % 16) {
 	case 0:
 	case 1:
-		conn_tick();            /* new values for the subscribers */
+		if (!(w->relay))
+			pubsub_tick();  /* new values for the subscribers */
 		break;
 	case 2:
 		conn_keepalive();       /* ping; drop who missed the last one */
 		break;
 	case 3:
-		conn_now += HTTP_DEADLINE_MS;  /* time passes */
-		conn_housekeeping();
+		loop_set_now(loop_now() + HTTP_DEADLINE_MS);  /* time passes */
 		break;
 	case 4:
 		w->deaf = 1;
@@ -213,6 +227,42 @@ fz_event(struct fz_world *w, uint32_t r)
 	fz_pump(w);
 }
 
+/* FZ_RELAY: the relay has connected; answer its handshake as a server
+ * would (RFC 6455 4.2.2), unless the data brings its own response head,
+ * then let a local client subscribe to every letter. */
+static void
+fz_relay_start(struct fz_world *w, const uint8_t *data, size_t n)
+{
+	static const char key_field[] = "Sec-WebSocket-Key: ";
+	char accept[WS_ACCEPT_LEN + 1], head[256], cmd[64];
+	const uint8_t *k = NULL;
+	size_t i;
+	int len, l;
+
+	fz_pump(w);
+	for (i = 0; i + sizeof(key_field) - 1 + 24 <= w->peer[0].got.n && !k; i++)
+		if (!memcmp(w->peer[0].got.p + i, key_field, sizeof(key_field) - 1))
+			k = w->peer[0].got.p + i + sizeof(key_field) - 1;
+	FUZZ_CHECK(k && ws_accept((const char *)k, 24, accept) == 0,
+	    "the relay sent no valid Sec-WebSocket-Key");
+	if (n < 5 || memcmp(data, "HTTP/", 5)) {
+		len = snprintf(head, sizeof(head), "HTTP/1.1 101 Switching Protocols\r\n"
+		    "Upgrade: websocket\r\nConnection: Upgrade\r\n"
+		    "Sec-WebSocket-Accept: %s\r\n\r\n", accept);
+		fz_send(w, &w->peer[0], (const uint8_t *)head, (size_t)len);
+	}
+	fz_send(w, &w->peer[1], (const uint8_t *)fz_upgrade, sizeof(fz_upgrade) - 1);
+	for (l = 0; l < STATE_LETTERS; l++) {
+		uint8_t frame[80], mask[4] = { 1, 2, 3, (uint8_t)l };
+
+		len = snprintf(cmd, sizeof(cmd), "{\"action\": \"subscribe\", \"letter\": \"%c\"}",
+		    'a' + l);
+		fz_send(w, &w->peer[1], frame, ws_client_frame(frame, WS_OP_TEXT, cmd,
+		    (size_t)len, mask));
+	}
+	fz_pump(w);
+}
+
 /* One whole run: a fresh server, the input sent in chunks (or whole),
  * events between chunks if asked, and at the end the client's EOF and
  * the server's teardown. */
@@ -224,21 +274,23 @@ fz_run(struct fz_world *w, const uint8_t *data, size_t n, int flags, uint32_t se
 	size_t off = 0, k;
 	int i, sv[2];
 
-	/* conn_opts and metrics are letterd's globals: set them all, every
-	 * time, so that no run depends on the one before. */
+	/* the options and metrics are letterd's globals: set them all,
+	 * every time, so that no run depends on the one before. */
 	memset(&metrics, 0, sizeof(metrics));
-	conn_opts.max_msg = flags & FZ_SMALL ? 16 : DEFAULT_MAX_MSG;
-	conn_opts.max_clients = flags & FZ_MULTI && flags & FZ_FULL ? 2 : 0;
-	conn_opts.verbose = 0;
-	conn_opts.metrics = !!(flags & FZ_METRICS);
-	conn_opts.has_root = 0;
-	conn_now = 0;
+	pubsub_opts.max_msg = flags & FZ_SMALL ? 16 : DEFAULT_MAX_MSG;
+	pubsub_opts.max_clients = flags & FZ_MULTI && flags & FZ_FULL ? 2 : 0;
+	log_verbose = 0;
+	route_opts.metrics = !!(flags & FZ_METRICS);
+	route_opts.has_root = 0;
 	FUZZ_CHECK(loop_init(FZ_MAXFD) == 0, "loop_init: %s", strerror(errno));
+	loop_set_now(0);
 	FUZZ_CHECK(conn_init(FZ_MAXFD) == 0, "conn_init failed");
+	FUZZ_CHECK(pubsub_init(FZ_MAXFD) == 0, "pubsub_init failed");
 	state_init(1);
 
 	memset(w, 0, sizeof(*w));
-	w->npeers = flags & FZ_MULTI ? FZ_PEERS : 1;
+	w->relay = !!(flags & FZ_RELAY);
+	w->npeers = w->relay ? 2 : flags & FZ_MULTI ? FZ_PEERS : 1;
 	for (i = 0; i < w->npeers; i++) {
 		FUZZ_CHECK(socketpair(AF_UNIX, SOCK_STREAM, 0, sv) == 0, "socketpair: %s",
 		    strerror(errno));
@@ -253,9 +305,20 @@ fz_run(struct fz_world *w, const uint8_t *data, size_t n, int flags, uint32_t se
 			setsockopt(sv[0], SOL_SOCKET, SO_SNDBUF, &one, sizeof(one));
 		}
 		w->peer[i].fd = sv[1];
-		FUZZ_CHECK(conn_adopt(sv[0]) == 0, "conn_adopt failed");
+		if (w->relay && i == 0) {
+			/* a port nothing listens on, for the retries */
+			FUZZ_CHECK(relay_init("ws://127.0.0.1:9/ws") == 0, "relay_init");
+			FUZZ_CHECK(relay_start(sv[0]) == 0, "relay_start failed");
+		} else {
+			struct conn *c = conn_adopt(sv[0], &route_ops, 0);
+
+			FUZZ_CHECK(c != NULL, "conn_adopt failed");
+			route_ops.opened(c);
+		}
 	}
-	if (flags & FZ_MULTI) {
+	if (w->relay)
+		fz_relay_start(w, data, n);
+	else if (flags & FZ_MULTI) {
 		for (i = 0; i < w->npeers; i++) {
 			fz_send(w, &w->peer[i], (const uint8_t *)fz_upgrade, sizeof(fz_upgrade) - 1);
 			fz_pump(w);
@@ -264,7 +327,8 @@ fz_run(struct fz_world *w, const uint8_t *data, size_t n, int flags, uint32_t se
 
 	fuzz_rng_init(&rng, seed);
 	while (off < n && conn_count() > 0) {
-		struct fz_peer *p = &w->peer[fuzz_rng_next(&rng) % (uint32_t)w->npeers];
+		struct fz_peer *p = &w->peer[w->relay ? 0 :
+		    fuzz_rng_next(&rng) % (uint32_t)w->npeers];
 
 		k = whole ? n - off : fuzz_rng_piece(&rng, n - off);
 		fz_send(w, p, data + off, k);
@@ -281,10 +345,13 @@ fz_run(struct fz_world *w, const uint8_t *data, size_t n, int flags, uint32_t se
 		fz_pump(w);
 	}
 	if (flags & FZ_EVENTS) {
-		conn_now += HTTP_DEADLINE_MS + LINGER_MS;
+		loop_set_now(loop_now() + HTTP_DEADLINE_MS + LINGER_MS);
 		fz_event(w, 3);
 	}
+	if (w->relay)
+		relay_stop();
 	conn_free_all();
+	pubsub_free();
 	loop_free();
 	for (i = 0; i < w->npeers; i++) {
 		fz_drain(&w->peer[i]);
@@ -338,7 +405,42 @@ fz_same(const uint8_t *p, size_t n, const char *lit)
 	return n == strlen(lit) && !memcmp(p, lit, n);
 }
 
-/* A text message the server may send (PROTOCOL.md, "Messages"). */
+/* A JSON number (RFC 8259 6) of at most STATE_VALUE_MAX bytes, which is
+ * what a value may be (docs/protocol.md 4.3). */
+static int
+fz_number(const uint8_t *p, size_t n)
+{
+	size_t i = 0, d;
+
+	if (n == 0 || n > STATE_VALUE_MAX)
+		return 0;
+	if (p[i] == '-')
+		i++;
+	if (i < n && p[i] == '0')
+		i++;
+	else if (i < n && p[i] >= '1' && p[i] <= '9')
+		while (i < n && p[i] >= '0' && p[i] <= '9')
+			i++;
+	else
+		return 0;
+	if (i < n && p[i] == '.') {
+		for (d = ++i; i < n && p[i] >= '0' && p[i] <= '9'; i++)
+			;
+		if (i == d)
+			return 0;
+	}
+	if (i < n && (p[i] == 'e' || p[i] == 'E')) {
+		if (++i < n && (p[i] == '+' || p[i] == '-'))
+			i++;
+		for (d = i; i < n && p[i] >= '0' && p[i] <= '9'; i++)
+			;
+		if (i == d)
+			return 0;
+	}
+	return i == n;
+}
+
+/* A text message the server may send (docs/protocol.md 4). */
 static int
 fz_known_text(const uint8_t *p, size_t n)
 {
@@ -346,11 +448,9 @@ fz_known_text(const uint8_t *p, size_t n)
 	static const char err[] = "{\"error\": \"";
 	size_t i;
 
-	/* {"A": 1234} */
-	if (n == STATE_MSG_LEN && !memcmp(p, "{\"", 2) && p[2] >= 'A' && p[2] <= 'Z' &&
-	    !memcmp(p + 3, "\": ", 3) && p[6] >= '1' && p[6] <= '9' &&
-	    p[7] >= '0' && p[7] <= '9' && p[8] >= '0' && p[8] <= '9' &&
-	    p[9] >= '0' && p[9] <= '9' && p[10] == '}')
+	/* {"A": 1234}, or any number a relay's upstream sends */
+	if (n > 7 && !memcmp(p, "{\"", 2) && p[2] >= 'A' && p[2] <= 'Z' &&
+	    !memcmp(p + 3, "\": ", 3) && p[n - 1] == '}' && fz_number(p + 6, n - 7))
 		return 1;
 	/* {"A": "You need to subscribe before un-subscribing"} */
 	if (n == 3 + sizeof(unsub) - 1 && !memcmp(p, "{\"", 2) && p[2] >= 'A' &&
@@ -670,6 +770,51 @@ fz_req_skip(struct fz_reqs *r)
 	r->pos = cl < r->n - end ? end + cl : r->n;
 }
 
+/* What the relay wrote upstream: its opening handshake (RFC 6455 4.1),
+ * then client frames only -- masked, final, subscribe commands, pings,
+ * pongs of at most 125 bytes and one close at the end (5.1, 5.5). */
+static void
+fz_check_upstream(struct fz_peer *p)
+{
+	static const char sub[] = "{\"action\": \"subscribe\", \"letter\": \"";
+	const uint8_t *t = p->got.p;
+	size_t n = p->got.n, pos = 0, len, i;
+	uint8_t pay[WS_CONTROL_MAX + 64];
+	int op, closed = 0;
+
+	for (; pos + 4 <= n && memcmp(t + pos, "\r\n\r\n", 4); pos++)
+		;
+	FUZZ_CHECK(pos + 4 <= n && n >= 18 && !memcmp(t, "GET /ws HTTP/1.1\r\n", 18),
+	    "the relay's request head");
+	for (pos += 4; pos < n; pos += len) {
+		FUZZ_CHECK(!closed, "%zu bytes after the relay's close", n - pos);
+		if (n - pos < 6 && p->dropped)
+			return;
+		FUZZ_CHECK(n - pos >= 6, "a client frame header cut short at %zu", pos);
+		op = t[pos] & 0x0f;
+		len = t[pos + 1] & 0x7f;
+		FUZZ_CHECK((t[pos] & 0xf0) == 0x80 && (t[pos + 1] & 0x80) && len < 126,
+		    "a client frame that is not final, masked and short at %zu", pos);
+		FUZZ_CHECK(op == WS_OP_TEXT || op == WS_OP_PING || op == WS_OP_PONG ||
+		    op == WS_OP_CLOSE, "opcode %d from the relay", op);
+		if (n - pos - 6 < len && p->dropped)
+			return;
+		FUZZ_CHECK(n - pos - 6 >= len, "a client frame cut short at %zu", pos);
+		for (i = 0; i < len; i++)
+			pay[i] = t[pos + 6 + i] ^ t[pos + 2 + (i & 3)];
+		if (op == WS_OP_TEXT)
+			FUZZ_CHECK(len == sizeof(sub) + 2 && !memcmp(pay, sub, sizeof(sub) - 1) &&
+			    pay[len - 3] >= 'A' && pay[len - 3] <= 'Z' &&
+			    !memcmp(pay + len - 2, "\"}", 2), "the relay sent \"%.*s\"",
+			    (int)len, (const char *)pay);
+		if (op == WS_OP_CLOSE) {
+			FUZZ_CHECK(len == 2, "a close of %zu bytes from the relay", len);
+			closed = 1;
+		}
+		len += 6;
+	}
+}
+
 /* A whole transcript: responses, then after a 101, frames. */
 static void
 fz_check(struct fz_peer *p)
@@ -717,11 +862,14 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			fwrite(a.peer[i].got.p, 1, a.peer[i].got.n, stderr);
 			fputs("\n---- end\n", stderr);
 		}
-		fz_check(&a.peer[i]);
+		if (a.relay && i == 0)
+			fz_check_upstream(&a.peer[0]);
+		else
+			fz_check(&a.peer[i]);
 	}
 	/* (/metrics tells how many bytes went out so far, which does depend
 	 * on the chunking) */
-	if (!(flags & (FZ_EVENTS | FZ_MULTI | FZ_METRICS))) {
+	if (!(flags & (FZ_EVENTS | FZ_MULTI | FZ_METRICS | FZ_RELAY))) {
 		fz_run(&b, data, n, flags, seed, 1);
 		fz_check(&b.peer[0]);
 		FUZZ_CHECK(a.peer[0].got.n == b.peer[0].got.n && (!a.peer[0].got.n ||

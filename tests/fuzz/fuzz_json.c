@@ -1,6 +1,6 @@
 /*
  * fuzz_json.c - the JSON parsers: json_command(), the client command, and
- * json_update(), the value message a relay reads from its upstream.
+ * json_value_msg(), the value message a relay reads from its upstream.
  *
  * Input: the whole input is one text message, as a client would send it.
  * (The server only passes valid UTF-8 here; the fuzzer passes anything,
@@ -26,10 +26,11 @@
  *     unless the extra level makes the nesting too deep;
  *   - if the text is nested too deep, it still is one level deeper.
  *
- * json_update() must take exactly the objects with one member named by a
- * letter A..Z whose value is an integer 1000..9999; so on success:
- *   - the letter and value are in range and the value's digits are in the
- *     text, *letter and *value are left alone on failure;
+ * json_value_msg() must take exactly the objects with one member named by
+ * a letter A..Z whose value is a JSON number; so on success:
+ *   - the letter is in range, the number lies inside the text and is a
+ *     number by itself (json_value_msg takes {"A": NUMBER} built from it),
+ *     and nothing is written on failure;
  *   - the same text is valid JSON with no "action" (json_command says
  *     "missing action"), whitespace around it changes nothing, and one
  *     member more makes it no value message at all.
@@ -89,18 +90,6 @@ json_run(const char *pre, const uint8_t *s, size_t n, const char *post)
 	return r;
 }
 
-/* Whether lit occurs in p[0..n) (memmem is not in POSIX). */
-static int
-memmem_(const uint8_t *p, size_t n, const char *lit)
-{
-	size_t k = strlen(lit), i;
-
-	for (i = 0; i + k <= n; i++)
-		if (!memcmp(p + i, lit, k))
-			return 1;
-	return 0;
-}
-
 static int
 json_same(const struct json_result *x, const struct json_result *y)
 {
@@ -122,50 +111,57 @@ json_show(const struct json_result *r)
 	return buf;
 }
 
-/* json_update on pre + s + post, in an exact-size block; its checks. */
+/* json_value_msg on pre + s + post, in an exact-size block; its checks.
+ * The number is copied to num (at most 63 bytes, NUL-terminated). */
 static int
-json_run_update(const char *pre, const uint8_t *s, size_t n, const char *post,
-                char *letter, int *value)
+json_run_value(const char *pre, const uint8_t *s, size_t n, const char *post,
+               int *letter, char num[64])
 {
-	size_t a = strlen(pre), b = strlen(post);
+	size_t a = strlen(pre), b = strlen(post), len = 7;
 	uint8_t *buf = fuzz_zalloc(a + n + b);
-	char digits[16];
+	const char *p = NULL;
 	int rc;
 
 	memcpy(buf, pre, a);
 	if (n)
 		memcpy(buf + a, s, n);
 	memcpy(buf + a + n, post, b);
-	*letter = '?';
-	*value = -7;
-	rc = json_update((const char *)buf, a + n + b, letter, value);
-	FUZZ_CHECK(rc == 0 || rc == -1, "json_update returned %d", rc);
+	*letter = -7;
+	rc = json_value_msg((const char *)buf, a + n + b, letter, &p, &len);
+	FUZZ_CHECK(rc == 0 || rc == -1, "json_value_msg returned %d", rc);
 	if (rc == 0) {
-		FUZZ_CHECK(*letter >= 'A' && *letter <= 'Z', "letter %d", *letter);
-		FUZZ_CHECK(*value >= 1000 && *value <= 9999, "value %d", *value);
-		snprintf(digits, sizeof(digits), "%d", *value);
-		FUZZ_CHECK(a + n + b >= 4 && memmem_(buf, a + n + b, digits),
-		    "value %d is not in the text", *value);
+		FUZZ_CHECK(*letter >= 0 && *letter < 26, "letter %d", *letter);
+		FUZZ_CHECK(p >= (const char *)buf && len > 0 &&
+		    p + len <= (const char *)buf + a + n + b, "number outside the text");
+		snprintf(num, 64, "%.*s", (int)(len < 63 ? len : 63), p);
 	} else {
-		FUZZ_CHECK(*letter == '?' && *value == -7, "failed but wrote its results");
+		FUZZ_CHECK(*letter == -7 && p == NULL && len == 7,
+		    "failed but wrote its results");
 	}
 	free(buf);
 	return rc;
 }
 
 static void
-json_check_update(const uint8_t *data, size_t size)
+json_check_value(const uint8_t *data, size_t size)
 {
 	struct json_result r;
-	char letter, l2;
-	int value, v2;
+	char num[64], n2[64], canon[96];
+	int letter, l2;
 	size_t end;
 	uint8_t *more;
 
-	if (json_run_update("", data, size, "", &letter, &value) != 0)
+	if (json_run_value("", data, size, "", &letter, num) != 0)
 		return;
-	FUZZ_CHECK(json_run_update(" \n", data, size, "\t ", &l2, &v2) == 0 &&
-	    l2 == letter && v2 == value, "whitespace around a value message");
+	FUZZ_CHECK(json_run_value(" \n", data, size, "\t ", &l2, n2) == 0 &&
+	    l2 == letter && !strcmp(n2, num), "whitespace around a value message");
+	if (strlen(num) < 63) {
+		/* the number alone, in the plainest message, is the same number */
+		snprintf(canon, sizeof(canon), "{\"%c\": %s}", 'A' + letter, num);
+		FUZZ_CHECK(json_run_value("", (const uint8_t *)canon, strlen(canon), "",
+		    &l2, n2) == 0 && l2 == letter && !strcmp(n2, num),
+		    "the number %s taken alone is no value", num);
+	}
 	r = json_run("", data, size, "");
 	FUZZ_CHECK(r.rc < 0 && !strcmp(r.why, "missing action"),
 	    "a value message, but json_command says %s", json_show(&r));
@@ -177,7 +173,7 @@ json_check_update(const uint8_t *data, size_t size)
 	memcpy(more, data, end - 1);
 	memcpy(more + end - 1, ",\"x\": 1}", 8);
 	memcpy(more + end + 7, data + end, size - end);
-	FUZZ_CHECK(json_run_update("", more, size + 8, "", &l2, &v2) != 0,
+	FUZZ_CHECK(json_run_value("", more, size + 8, "", &l2, n2) != 0,
 	    "a second member is still a value message");
 	free(more);
 }
@@ -219,6 +215,6 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		    (w.rc < 0 && !strcmp(w.why, "nesting too deep")),
 		    "a command with valid JSON beside it: %s", json_show(&w));
 	}
-	json_check_update(data, size);
+	json_check_value(data, size);
 	return 0;
 }

@@ -416,13 +416,14 @@ json_seeds(void)
 	for (i = 0; i < 33; i++)
 		strcat(deep, "]");
 	json_seed("err_depth_33", deep);
-	/* value messages, as a relay reads them (json_update) */
+	/* value messages, as a relay reads them (json_value_msg) */
 	json_seed("value", "{\"A\": 1234}");
 	json_seed("value_escaped", " {\"\\u005a\" : 9999 } ");
 	json_seed("value_low", "{\"B\": 999}");
 	json_seed("value_float", "{\"C\": 1000.0}");
 	json_seed("value_two", "{\"D\": 1000, \"E\": 2000}");
 	json_seed("value_string", "{\"F\": \"1234\"}");
+	json_seed("value_negative_exp", "{\"G\": -21.5e-3}");
 }
 
 static void
