@@ -1,7 +1,7 @@
 /*
  * ceiling.c - the limit of the syscalls: what letterd's work costs when it
  * is done by the simplest loop that can do it, measured on the same machine
- * at the same moment as letterd itself (issue 5).
+ * at the same moment as letterd itself (bench/README.md, "The ceiling").
  *
  *   ceiling [-b 127.0.0.1] [-p PORT] [-i MS]
  *
@@ -15,8 +15,9 @@
  *     answers 101 with the accept key (RFC 6455 4.2.2);
  *   - reads the client's masked frames just far enough to learn which
  *     letters it subscribes to, and answers a subscribe with that letter's
- *     current frame (PROTOCOL.md asks for it, and without it the connect
- *     scenario, S4, would wait for a tick instead of measuring a reply);
+ *     current frame (docs/protocol.md 4.3 asks for it, and without it the
+ *     connect scenario, S4, would wait for a tick instead of measuring a
+ *     reply);
  *   - every -i ms (a periodic timerfd) draws 26 values, encodes the 26
  *     frames once, and makes ONE write() per subscribed client of its
  *     frames, back to back.

@@ -50,7 +50,7 @@
  * the server, it is level-triggered and asks for EPOLLOUT only when the
  * kernel has refused output.
  *
- * What it checks, beyond counting (PROTOCOL.md, "Messages"): every text
+ * What it checks, beyond counting (docs/protocol.md 4.3): every text
  * message must be a value, {"X": NNNN}, byte for byte, with X one of the
  * letters subscribed to and NNNN in 1000..9999.  Anything else -- an error
  * reply, a fragmented or binary message -- is counted as malformed, and a

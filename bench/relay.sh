@@ -1,5 +1,6 @@
 #!/bin/sh
-# bench/relay.sh [BINARY] - the figures of docs/scaling.md (issue 6, item 5).
+# bench/relay.sh [BINARY] - the figures of docs/scaling.md (its section "The
+# figures, and how to measure them again").
 #
 #   1. The delivery time a relay hop adds: origin -i 10 -> relay1 -> relay2,
 #      one client on each subscribed to one letter; 1,000 values paired by

@@ -1,6 +1,6 @@
 #!/bin/sh
 # bench/run.sh [QUICK_SECONDS] - letterd against its ceiling, scenario by
-# scenario (issue 5).  `make bench` runs it without an argument.
+# scenario (bench/README.md).  `make bench` runs it without an argument.
 #
 # It builds ./letterd (make), bench/load, bench/ceiling and
 # bench/malloc_count.so, then runs every scenario below against letterd and

@@ -544,9 +544,9 @@ subscribe_all(struct wsc_conn *c)
  * S, with a small receive buffer and an Ethernet-sized MSS, subscribes to
  * everything and stops reading for 8 s at -i 10 (800 ticks, 270 KB of
  * values); N subscribes to
- * everything too and reads on.  PROTOCOL.md: a slow client never makes the
- * server buffer without bound and never delays the others; it is owed at
- * most the latest value of each letter.  So: N gets its ticks on time,
+ * everything too and reads on.  docs/protocol.md 4.4: a slow client never
+ * makes the server buffer without bound and never delays the others; it is
+ * owed at most the latest value of each letter.  So: N gets its ticks on time,
  * letterd's RSS does not grow, and when S reads again it finds only what
  * the kernels held (both socket buffers, measured in /proc/net/tcp just
  * before) plus at most one value per letter and the ticks of the moment,
@@ -831,7 +831,7 @@ out:
 /*
  * letterd runs under "ulimit -n 64" (soft and hard, so it cannot raise
  * it).  Ten clients subscribe; then 150 connections arrive and stay open,
- * far more than the descriptors left.  PROTOCOL.md: running out of
+ * far more than the descriptors left.  docs/protocol.md 1.7: running out of
  * descriptors never makes the server spin or stop serving the clients it
  * has, and it accepts again as soon as descriptors are free.
  */

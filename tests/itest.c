@@ -190,9 +190,9 @@ drain_to(struct wsc_conn *c, int letter)
 }
 
 /* Reads ngroups ticks' worth of values, each group exactly the letters in
- * `letters`, in that order (PROTOCOL.md: A..Z order within a tick).  The
- * client must stand at a group boundary.  vals[g * strlen(letters) + i]
- * receives the values, if vals is not NULL. */
+ * `letters`, in that order (docs/protocol.md 4.3: A..Z order within a
+ * tick).  The client must stand at a group boundary.
+ * vals[g * strlen(letters) + i] receives the values, if vals is not NULL. */
 static int
 read_groups(struct wsc_conn *c, const char *letters, int ngroups, int *vals)
 {
@@ -259,8 +259,8 @@ ping_pong(struct wsc_conn *c, const void *payload, size_t n)
 
 /* --- HTTP --------------------------------------------------------------- */
 
-/* What PROTOCOL.md asks of every error response: Connection: close and a
- * short text/plain body. */
+/* What docs/protocol.md 2.3 asks of every error response: Connection:
+ * close and a short text/plain body. */
 static int
 check_error_response(const struct wsc_http *r, int status)
 {
@@ -680,7 +680,7 @@ test_upgrade_errors(void)
 }
 
 /* Upgrade requests that differ from the usual in what RFC 6455 4.2.1 and
- * PROTOCOL.md allow; each must give a working WebSocket. */
+ * docs/protocol.md 2.2 and 3.1 allow; each must give a working WebSocket. */
 static void
 test_upgrade_variants(void)
 {

@@ -1,8 +1,8 @@
 """tests/origin.py PORT [INTERVAL_MS] - the original back-end design, again:
-a small server of letterd's protocol (../shared/PROTOCOL.md, "Messages")
+a small server of letterd's protocol (docs/protocol.md 3 and 4)
 on Debian's python3-websockets, for the relay tests.  A relay must follow
 any server of the protocol, not only letterd, so this one is written from
-the contract alone.
+the specification alone.
 
   - WebSocket on / and /ws (anything else: 404); no extension, no
     subprotocol; messages over 4096 bytes: 1009; a binary message: 1003;

@@ -164,7 +164,7 @@ seq_clear(struct client *k)
 		k->s[i].n = 0;
 }
 
-/* {"X": NNNN}, byte for byte, NNNN in 1000..9999 (PROTOCOL.md "Messages"). */
+/* {"X": NNNN}, byte for byte, NNNN in 1000..9999 (docs/protocol.md 4.3). */
 static int
 parse_value(const uint8_t *p, size_t n, int *letter, int *value)
 {

@@ -10,8 +10,9 @@
 # emulator's, and it says so.
 #
 # LETTERD_SIZE_BUDGET=BYTES fails the run when BINARY is larger (make
-# static-test passes its STATIC_BUDGET; issue 7 aims at 98304 for the
-# x86-64 musl build); 0 or unset, the size is only printed.
+# static-test passes its STATIC_BUDGET; the project aims at 98304 for the
+# x86-64 musl build, docs/portability.md); 0 or unset, the size is only
+# printed.
 #
 # The last line is "N passed, M failed"; the exit status is non-zero on any
 # failure.  The lines before it starting "size:" and "rss:" are for

@@ -44,8 +44,10 @@ if (!BIN || !PORT || !FIRST_PID) {
 const ORIGIN = `http://127.0.0.1:${PORT}`;
 const WS_ORIGIN = `ws://127.0.0.1:${PORT}`;
 const URL_ = ORIGIN + '/';
-const PAGE_LIMIT = 24 * 1024;   // issue 4: the page stays under 24 KB
-const LOG_LINES = 200;          // issue 4: the log keeps the last 200 lines
+// docs/protocol.md 6: the page stays under 24 KiB, and its update log
+// keeps the last 200 lines.
+const PAGE_LIMIT = 24 * 1024;
+const LOG_LINES = 200;
 const LETTERS = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ'.split('');
 const LINE_RE = /^Letter ([A-Z]) updated with number (\d+)\.$/;
 
