@@ -1,6 +1,11 @@
 /*
  * metrics.c - the counters behind GET /metrics and their text form
  * (Prometheus exposition format 0.0.4: "# HELP", "# TYPE", then samples).
+ *
+ * No floating point: seconds are kept as integer microseconds and written
+ * with a decimal point by hand.  A soft-float board (many MIPS routers)
+ * traps on a hard-float instruction, and printf's float code would add
+ * kilobytes to every static binary for the one place that needs it.
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -21,6 +26,23 @@ static const char *const metrics_drop_names[DROP_REASONS] = {
 	"no_memory", "fd_limit"
 };
 
+/* The plain counters, in the order /metrics shows them. */
+static const struct {
+	const char *name, *help;
+	const uint64_t *v;
+} metrics_counters[] = {
+	{ "connections_accepted_total", "Connections accepted.", &metrics.accepted },
+	{ "upgrades_total", "Connections upgraded to WebSocket.", &metrics.upgrades },
+	{ "refused_full_total", "Upgrades refused with 503 because of -c.",
+	  &metrics.refused_full },
+	{ "messages_sent_total", "Value messages sent (ticks and subscribe replies).",
+	  &metrics.messages },
+	{ "replies_sent_total", "Other text messages sent (errors).", &metrics.replies },
+	{ "bytes_sent_total", "Bytes written to sockets.", &metrics.bytes },
+	{ "conflated_total", "Owed values replaced by a newer one before they were sent.",
+	  &metrics.conflated },
+};
+
 void
 metrics_tick(int64_t us)
 {
@@ -28,11 +50,10 @@ metrics_tick(int64_t us)
 
 	metrics.ticks++;
 	metrics.tick_us_sum += us;
-	for (i = 0; i < METRICS_TICK_BUCKETS; i++)
-		if (us <= metrics_le_us[i]) {
-			metrics.tick_le[i]++;
-			break;
-		}
+	for (i = 0; i < METRICS_TICK_BUCKETS && us > metrics_le_us[i]; i++)
+		;
+	if (i < METRICS_TICK_BUCKETS)
+		metrics.tick_le[i]++;
 }
 
 void
@@ -61,73 +82,91 @@ metrics_add(char *out, size_t cap, size_t *len, const char *fmt, ...)
 	*len = n < 0 || (size_t)n >= cap - *len ? cap : *len + (size_t)n;
 }
 
+/* The head of a metric: its help and its type. */
 static void
-metrics_counter(char *out, size_t cap, size_t *len, const char *name,
-                const char *help, uint64_t v)
+metrics_head(char *out, size_t cap, size_t *len, const char *name,
+             const char *type, const char *help)
 {
-	metrics_add(out, cap, len, "# HELP letterd_%s %s\n# TYPE letterd_%s counter\n"
-	    "letterd_%s %llu\n", name, help, name, name, (unsigned long long)v);
+	metrics_add(out, cap, len, "# HELP letterd_%s %s\n# TYPE letterd_%s %s\n",
+	    name, help, name, type);
+}
+
+/* Microseconds as seconds, "0.00025": the integer part, then the six
+ * decimals without their trailing zeros. */
+static const char *
+metrics_seconds(int64_t us, char buf[32])
+{
+	int n = snprintf(buf, 32, "%lld.%06lld", (long long)(us / 1000000),
+	    (long long)(us % 1000000));
+
+	while (n > 0 && buf[n - 1] == '0')
+		buf[--n] = '\0';
+	if (n > 0 && buf[n - 1] == '.')
+		buf[--n] = '\0';
+	return buf;
+}
+
+/* Connection closes: by protocol error code, and by letterd's reason. */
+static void
+metrics_closes(char *out, size_t cap, size_t *len)
+{
+	int i;
+
+	metrics_head(out, cap, len, "protocol_errors_total", "counter",
+	    "WebSocket connections failed, by close code.");
+	for (i = 0; i < 5; i++)
+		metrics_add(out, cap, len, "letterd_protocol_errors_total{code=\"%d\"} %llu\n",
+		    metrics_codes[i], (unsigned long long)metrics.protocol_errors[i]);
+	metrics_head(out, cap, len, "dropped_total", "counter",
+	    "Connections letterd ended itself, by reason.");
+	for (i = 0; i < DROP_REASONS; i++)
+		metrics_add(out, cap, len, "letterd_dropped_total{reason=\"%s\"} %llu\n",
+		    metrics_drop_names[i], (unsigned long long)metrics.dropped[i]);
+}
+
+static void
+metrics_histogram(char *out, size_t cap, size_t *len)
+{
+	uint64_t cum = 0;
+	char s[32];
+	int i;
+
+	metrics_head(out, cap, len, "tick_duration_seconds", "histogram",
+	    "Time to redraw the values and write every subscriber's share.");
+	for (i = 0; i < METRICS_TICK_BUCKETS; i++) {
+		cum += metrics.tick_le[i];
+		metrics_add(out, cap, len, "letterd_tick_duration_seconds_bucket{le=\"%s\"} %llu\n",
+		    metrics_seconds(metrics_le_us[i], s), (unsigned long long)cum);
+	}
+	metrics_add(out, cap, len, "letterd_tick_duration_seconds_bucket{le=\"+Inf\"} %llu\n"
+	    "letterd_tick_duration_seconds_sum %s\nletterd_tick_duration_seconds_count %llu\n",
+	    (unsigned long long)metrics.ticks, metrics_seconds(metrics.tick_us_sum, s),
+	    (unsigned long long)metrics.ticks);
 }
 
 size_t
 metrics_render(char *out, size_t cap, int connections, int clients,
                const int subscribers[26])
 {
-	size_t len = 0;
-	uint64_t cum = 0;
-	int i;
+	size_t len = 0, i;
 
-	metrics_add(out, cap, &len,
-	    "# HELP letterd_connections Open connections, HTTP and WebSocket.\n"
-	    "# TYPE letterd_connections gauge\nletterd_connections %d\n"
-	    "# HELP letterd_clients WebSocket clients.\n"
-	    "# TYPE letterd_clients gauge\nletterd_clients %d\n"
-	    "# HELP letterd_subscribers Clients subscribed to each letter.\n"
-	    "# TYPE letterd_subscribers gauge\n", connections, clients);
+	metrics_head(out, cap, &len, "connections", "gauge",
+	    "Open connections, HTTP and WebSocket.");
+	metrics_add(out, cap, &len, "letterd_connections %d\n", connections);
+	metrics_head(out, cap, &len, "clients", "gauge", "WebSocket clients.");
+	metrics_add(out, cap, &len, "letterd_clients %d\n", clients);
+	metrics_head(out, cap, &len, "subscribers", "gauge",
+	    "Clients subscribed to each letter.");
 	for (i = 0; i < 26; i++)
 		metrics_add(out, cap, &len, "letterd_subscribers{letter=\"%c\"} %d\n",
-		    'A' + i, subscribers[i]);
-	metrics_counter(out, cap, &len, "connections_accepted_total",
-	    "Connections accepted.", metrics.accepted);
-	metrics_counter(out, cap, &len, "upgrades_total",
-	    "Connections upgraded to WebSocket.", metrics.upgrades);
-	metrics_counter(out, cap, &len, "refused_full_total",
-	    "Upgrades refused with 503 because of -c.", metrics.refused_full);
-	metrics_counter(out, cap, &len, "messages_sent_total",
-	    "Value messages sent (ticks and subscribe replies).", metrics.messages);
-	metrics_counter(out, cap, &len, "replies_sent_total",
-	    "Other text messages sent (errors).", metrics.replies);
-	metrics_counter(out, cap, &len, "bytes_sent_total",
-	    "Bytes written to sockets.", metrics.bytes);
-	metrics_counter(out, cap, &len, "conflated_total",
-	    "Owed values replaced by a newer one before they were sent.",
-	    metrics.conflated);
-	metrics_add(out, cap, &len,
-	    "# HELP letterd_protocol_errors_total WebSocket connections failed, by close code.\n"
-	    "# TYPE letterd_protocol_errors_total counter\n");
-	for (i = 0; i < 5; i++)
-		metrics_add(out, cap, &len, "letterd_protocol_errors_total{code=\"%d\"} %llu\n",
-		    metrics_codes[i], (unsigned long long)metrics.protocol_errors[i]);
-	metrics_add(out, cap, &len,
-	    "# HELP letterd_dropped_total Connections letterd ended itself, by reason.\n"
-	    "# TYPE letterd_dropped_total counter\n");
-	for (i = 0; i < DROP_REASONS; i++)
-		metrics_add(out, cap, &len, "letterd_dropped_total{reason=\"%s\"} %llu\n",
-		    metrics_drop_names[i], (unsigned long long)metrics.dropped[i]);
-	metrics_add(out, cap, &len,
-	    "# HELP letterd_tick_duration_seconds Time to redraw the values and write every subscriber's share.\n"
-	    "# TYPE letterd_tick_duration_seconds histogram\n");
-	for (i = 0; i < METRICS_TICK_BUCKETS; i++) {
-		cum += metrics.tick_le[i];
-		metrics_add(out, cap, &len,
-		    "letterd_tick_duration_seconds_bucket{le=\"%g\"} %llu\n",
-		    (double)metrics_le_us[i] / 1e6, (unsigned long long)cum);
+		    (int)('A' + i), subscribers[i]);
+	for (i = 0; i < sizeof(metrics_counters) / sizeof(metrics_counters[0]); i++) {
+		metrics_head(out, cap, &len, metrics_counters[i].name, "counter",
+		    metrics_counters[i].help);
+		metrics_add(out, cap, &len, "letterd_%s %llu\n", metrics_counters[i].name,
+		    (unsigned long long)*metrics_counters[i].v);
 	}
-	metrics_add(out, cap, &len,
-	    "letterd_tick_duration_seconds_bucket{le=\"+Inf\"} %llu\n"
-	    "letterd_tick_duration_seconds_sum %.6f\n"
-	    "letterd_tick_duration_seconds_count %llu\n",
-	    (unsigned long long)metrics.ticks, (double)metrics.tick_us_sum / 1e6,
-	    (unsigned long long)metrics.ticks);
+	metrics_closes(out, cap, &len);
+	metrics_histogram(out, cap, &len);
 	return len >= cap ? 0 : len;
 }
