@@ -31,4 +31,10 @@ int json_command(const char *s, size_t n, struct json_command *cmd,
  * Returns 0 and fills *letter and *value, or -1 for any other text. */
 int json_update(const char *s, size_t n, char *letter, int *value);
 
+/* RFC 8259 6: the length of the JSON number at the start of s[0..n), read
+ * greedily as a JSON parser reads it, or 0 if s does not start with one.
+ * s[0..n) is exactly one number when the result is n (n > 0).  No "+",
+ * no leading zeros ("01" gives 1), no "1." or ".5", no NaN or Infinity. */
+size_t json_number_span(const char *s, size_t n);
+
 #endif
