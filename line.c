@@ -207,10 +207,14 @@ line_end(struct line_rx *rx, const char *buf, size_t len,
 	size_t i = line_skip(buf, 0, len);
 
 	line_none(ev);
-	if (rx->skipping || len == 0) {
+	if (rx->skipping) {
+		/* the end of input ends the line too long, already reported */
 		rx->skipping = 0;
+		rx->line++;
 		return;
 	}
+	if (len == 0)
+		return;
 	ev->line = ++rx->line;
 	if (i == len || buf[i] == '#') {
 		ev->type = LINE_IGNORED;

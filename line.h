@@ -50,7 +50,8 @@ size_t line_feed(struct line_rx *rx, const char *buf, size_t len,
  * cut short by the writer closing.  It is dropped; *ev says so with
  * LINE_ERROR "line cut short at end of input", or LINE_IGNORED if it would
  * have been ignored anyway (blanks or a comment), or LINE_NONE if nothing
- * is held (or the rest of an over-long line was being skipped). */
+ * is held or the rest of a line too long, already reported, was being
+ * skipped.  Then rx->line counts every line the input had. */
 void line_end(struct line_rx *rx, const char *buf, size_t len,
               struct line_ev *ev);
 

@@ -193,6 +193,8 @@ static void feeder_end(struct feeder *f)
 		f->broken = "a value at the end of input";
 	else if (ev.type != LINE_NONE)
 		feeder_add(f, &ev, buf, f->n);
+	if (!f->broken && f->rx.line != f->ne)
+		f->broken = "rx.line at the end is not the number of lines";
 	free(buf);
 }
 
@@ -545,8 +547,9 @@ static void test_line_end(void)
 	line_rx_init(&rx);
 	rx.skipping = 1;
 	line_end(&rx, NULL, 0, &ev);
-	CHECK(ev.type == LINE_NONE && rx.skipping == 0,
-	      "line_end while skipping: %d", ev.type);
+	CHECK(ev.type == LINE_NONE && rx.skipping == 0 && rx.line == 1,
+	      "line_end while skipping: %d, line %llu", ev.type,
+	      (unsigned long long)rx.line);
 	line_rx_init(&rx);
 	CHECK(line_feed(&rx, NULL, 0, &ev) == 0 && ev.type == LINE_NONE,
 	      "line_feed of nothing");
