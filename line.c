@@ -31,6 +31,7 @@
 static const char line_too_long[] = "line too long";
 static const char line_cut_short[] = "line cut short at end of input";
 
+/* A parser at the start of input: no line seen, nothing to skip. */
 void
 line_rx_init(struct line_rx *rx)
 {
@@ -157,6 +158,10 @@ line_none(struct line_ev *ev)
 	ev->line = 0;
 }
 
+/* One event per call, for the first line that ends in buf (see line.h).
+ * A line is judged once its LF is in; before that only its length is, so
+ * that the caller's buffer stays bounded and the events do not depend on
+ * how the bytes were split. */
 size_t
 line_feed(struct line_rx *rx, const char *buf, size_t len,
           struct line_ev *ev)
