@@ -407,3 +407,20 @@ int json_value_msg(const char *s, size_t n, int *letter, const char **num,
 	*num_len = end - start;
 	return 0;
 }
+
+/*
+ * The number at the start of s[0..n), for a caller that checks a number
+ * outside any JSON text (the feed's line parser).  It is json_number()
+ * itself, so it reads RFC 8259 6 left to right as the parser does, without
+ * backtracking: "01" gives 1 and "1.5.2" gives 3, but "1.", "1e" and "-"
+ * give 0, since a '.', an 'e' or a '-' commits the number to what must
+ * follow it.  s[0..n) is exactly one JSON number if and only if the result
+ * is n and n > 0.
+ */
+size_t
+json_number_span(const char *s, size_t n)
+{
+	struct json_cur c = { s, n, 0, NULL };
+
+	return json_number(&c) == 0 ? c.i : 0;
+}

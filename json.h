@@ -34,4 +34,10 @@ int json_command(const char *s, size_t n, struct json_command *cmd,
 int json_value_msg(const char *s, size_t n, int *letter, const char **num,
                    size_t *num_len);
 
+/* RFC 8259 6: the length of the JSON number at the start of s[0..n), read
+ * greedily as a JSON parser reads it, or 0 if s does not start with one.
+ * s[0..n) is exactly one number when the result is n (n > 0).  No "+",
+ * no leading zeros ("01" gives 1), no "1." or ".5", no NaN or Infinity. */
+size_t json_number_span(const char *s, size_t n);
+
 #endif

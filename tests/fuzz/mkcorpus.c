@@ -537,6 +537,79 @@ conn_seeds(void)
 #undef C
 }
 
+/* fuzz_line: what a writer sends to the feed, as it is (its last byte
+ * also seeds the splits). */
+static void
+line_seed(const char *name, const char *s, size_t n)
+{
+	static struct buf b;
+
+	b.n = 0;
+	put(&b, s, n);
+	save("line", name, &b);
+}
+
+/* A line of n bytes before its LF: letter, blanks, then number. */
+static void
+line_long(struct buf *b, size_t n, const char *number)
+{
+	size_t k;
+
+	putc_(b, 'A');
+	for (k = 1 + strlen(number); k < n; k++)
+		putc_(b, k % 7 ? ' ' : '\t');
+	puts_(b, number);
+	putc_(b, '\n');
+}
+
+static void
+line_seeds(void)
+{
+	static struct buf b;
+
+#define L(name, s) line_seed(name, s, sizeof(s) - 1)
+	L("values", "A 1234\nb -7\nC 0\nD -0\nT 21.5\nE 6.02e23\nF 1E-3\nG 1e+5\n");
+	L("blanks", "  A 1\n\tB\t2\t\nC   3   \n \t D \t -4.5e-1 \t \n");
+	L("crlf", "A 1\r\nB 2\r\n\r\n# comment\r\nC 3\r\n");
+	L("ignored", "\n   \n\t\n# a comment\n  # indented\n#\0\x01\xff\xc3\xa9\n");
+	L("longest_number", "N 12345678901234567890123456789012\n"
+	    "O -1.234567890123456789012345e+99\n");
+	L("err_letter", "12\n\"A\" 1\n= 1\nAB 1\nA1234\nA=1\n");
+	L("err_missing_number", "A\nB   \nC\t\n");
+	L("err_invalid_number", "A 01\nA +1\nA .5\nA 1.\nA NaN\nA Infinity\n"
+	    "A 0x10\nA 1e\nA -\nA \"1\"\nA 1e+\nA 1,5\n");
+	L("err_number_too_long", "A 123456789012345678901234567890123\n");
+	L("err_trailing", "A 1 2\nA 1 # note\nA 1 B 2\n");
+	L("err_bytes", "A\0 1\nA 1\x80\nA \x7f\nA\x0b" "1\nA 1\x1b[0m\n");
+	L("err_cr", "A\r1\n\rA 1\nA 1\r\r\nD 4\rE 5\n");
+	L("cut_short", "A 1\nB 2");
+	L("cut_short_comment", "A 1\n# bye");
+#undef L
+	/* the 256-byte limit: 256 is a line, 257 is too long, with a CR
+	 * counted among the 256 */
+	b.n = 0;
+	line_long(&b, 256, "1");
+	line_long(&b, 257, "2");
+	line_seed("limit", (const char *)b.p, b.n);
+	b.n = 0;
+	line_long(&b, 256, "1\r");
+	line_long(&b, 257, "2\r");
+	line_seed("limit_crlf", (const char *)b.p, b.n);
+	/* a line of 3000 bytes, then a value: one error, and the next line
+	 * parsed with its number */
+	b.n = 0;
+	line_long(&b, 3000, "3");
+	puts_(&b, "B 2\n");
+	line_long(&b, 600, "4");
+	puts_(&b, "C 3\n");
+	line_seed("too_long", (const char *)b.p, b.n);
+	/* too long and cut short at the end of input */
+	b.n = 0;
+	line_long(&b, 400, "5");
+	b.n--;
+	line_seed("too_long_at_end", (const char *)b.p, b.n);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -550,5 +623,6 @@ main(int argc, char **argv)
 	json_seeds();
 	utf8_seeds();
 	conn_seeds();
+	line_seeds();
 	return 0;
 }

@@ -51,10 +51,11 @@ sources() {
 	json) echo json.c ;;
 	utf8) echo "utf8.c $F/utf8_ref.c" ;;
 	conn | conn_poll) echo "$SERVER $F/utf8_ref.c" ;;
+	line) echo "line.c json.c" ;;
 	esac
 }
 
-for t in http ws json utf8 conn conn_poll; do
+for t in http ws json utf8 conn conn_poll line; do
 	src=${t%_poll}
 	extra=
 	[ "$t" = conn_poll ] && extra=-DLETTERD_POLL=1

@@ -13,7 +13,7 @@
 # run from then on.  The exit status is non-zero on any finding or build
 # failure.
 #
-# Environment: CLANG (default clang); FUZZ_TARGETS (default: all five);
+# Environment: CLANG (default clang); FUZZ_TARGETS (default: all six);
 # FUZZ_CFLAGS, extra compiler flags (e.g. -DLETTERD_POLL=1 for the poll()
 # backend); FUZZ_ARGS, extra libFuzzer flags (e.g. -jobs=4 -workers=4).
 set -u
@@ -21,7 +21,7 @@ cd "$(dirname "$0")/../.." || exit 1
 
 SECONDS_EACH=${1:-60}
 CLANG=${CLANG:-clang}
-TARGETS=${FUZZ_TARGETS:-"http ws json utf8 conn"}
+TARGETS=${FUZZ_TARGETS:-"http ws json utf8 conn line"}
 F=tests/fuzz
 B=$F/build
 CFLAGS="-std=c99 -Wall -Wextra -pedantic -g -O1 -fno-omit-frame-pointer"
@@ -54,6 +54,7 @@ sources() {
 	json) echo json.c ;;
 	utf8) echo "utf8.c $F/utf8_ref.c" ;;
 	conn) echo "$SERVER $F/utf8_ref.c" ;;
+	line) echo "line.c json.c" ;;
 	esac
 }
 
