@@ -27,6 +27,7 @@
 
 #include "origin.h"
 
+/* ASCII lower case; other bytes as they are (no locale: a host is ASCII). */
 static int
 origin_lower(int c)
 {
@@ -45,12 +46,14 @@ origin_ieq(const char *a, const char *b, size_t n)
 	return 1;
 }
 
+/* RFC 5234 B.1: DIGIT. */
 static int
 origin_digit(int c)
 {
 	return c >= '0' && c <= '9';
 }
 
+/* RFC 5234 B.1: HEXDIG, in either case (RFC 3986 2.1 makes them equal). */
 static int
 origin_hex(int c)
 {
@@ -210,6 +213,8 @@ origin_authority(const char *s, size_t n, size_t *hlen, unsigned *port)
 	return origin_port(s + h + 1, n - h - 1, port);
 }
 
+/* See origin.h.  The host is kept in lower case and the default port
+ * written in, so that two origins are equal when their bytes are. */
 int
 origin_parse(const char *s, size_t n, struct origin *o)
 {
@@ -240,6 +245,8 @@ origin_parse(const char *s, size_t n, struct origin *o)
 	return 0;
 }
 
+/* See origin.h.  A malformed value is checked before the room left, so
+ * that it is reported as what it is even when the list is full. */
 int
 origin_allow(struct origin_policy *p, const char *arg)
 {
@@ -267,6 +274,7 @@ origin_same(const struct origin *a, const struct origin *b)
 	    memcmp(a->host, b->host, a->host_len) == 0;
 }
 
+/* See origin.h: no Origin, -o '*', an -o origin, or the same origin. */
 int
 origin_check(const struct origin_policy *p, int count, const char *value,
              size_t len, const char *host, size_t hlen)
