@@ -537,6 +537,24 @@ check_origin(int count, const char *v, size_t vn, const char *h, size_t hn)
 	refparsed = ref_origin_parse(v, vn, &ro);
 	FUZZ_CHECK(parsed == refparsed, "origin_parse(\"%.*s\") = %d, reference %d",
 	    (int)vn, v, parsed, refparsed);
+	/* The value as an -o argument: "*", or what origin_parse takes; on
+	 * a full list the same, but -2 where it would have been added. */
+	if (!memchr(v, '\0', vn)) {
+		int star = vn == 1 && v[0] == '*', r;
+
+		copy = fuzz_zalloc(vn + 1);
+		memcpy(copy, v, vn);
+		memset(&p, 0, sizeof(p));
+		r = origin_allow(&p, (const char *)copy);
+		FUZZ_CHECK(r == (star || parsed ? 0 : -1) && p.any == star && p.n == parsed,
+		    "origin_allow(\"%s\") = %d", (const char *)copy, r);
+		p.any = 0;
+		p.n = ORIGIN_MAX_ALLOWED;
+		r = origin_allow(&p, (const char *)copy);
+		FUZZ_CHECK(r == (star ? 0 : parsed ? -2 : -1) && p.n == ORIGIN_MAX_ALLOWED,
+		    "origin_allow(\"%s\") on a full list = %d", (const char *)copy, r);
+		free(copy);
+	}
 	if (!parsed)
 		return;
 	FUZZ_CHECK(o.https == ro.https && o.port == ro.port && o.host_len == ro.hlen &&
