@@ -1,7 +1,7 @@
 /*
- * fuzz_http.c - the HTTP request parser, http_parse(), and the two helpers
- * that take request bytes apart further: http_has_token() and
- * http_static_name().
+ * fuzz_http.c - the HTTP request parser, http_parse(), the two helpers
+ * that take request bytes apart further, http_has_token() and
+ * http_static_name(), and the Origin policy of the upgrade (origin.c).
  *
  * Input: byte 0 says how many step bytes follow (1 to 8, from its low 3
  * bits); the rest is the stream of bytes a client sends.
@@ -34,12 +34,26 @@
  * versions written here from the RFCs, on the value of every line that
  * has a colon and on the path of every /static/ request (as conn.c calls
  * it), and on random slices of the input.
+ *
+ * The Origin policy is held against a reference written here from
+ * origin.h's rules (ref_origin_parse, ref_origin_check), on the Origin
+ * and Host fields of the input's lines, on random slices, and on slices
+ * made the host of an http:// or https:// Origin and the Host at once.
+ * Besides the same verdict and the same normalized origin, it checks:
+ * -o '*' and a request without Origin are accepted; two Origin fields
+ * are not; the case of either value never changes the verdict; a parsed
+ * origin, written back as scheme://host:port (and as a browser writes
+ * it, without a default port), parses to itself, is accepted on its own
+ * Host, and with itself as -o is accepted on any valid Host; an -o list
+ * never refuses what the default accepted.
  */
+#include <ctype.h>
 #include <limits.h>
 
 #include "config.h"
 #include "fuzz.h"
 #include "http.h"
+#include "origin.h"
 
 /* ---- References ----------------------------------------------------- */
 
@@ -209,6 +223,458 @@ check_static(const char *name, size_t n, size_t cap)
 	free(in);
 	free(got);
 	free(want);
+}
+
+/* ---- The Origin policy, against a reference --------------------------- */
+
+/* A second reading of origin.h's rules, written apart from origin.c and
+ * the other way round: filter the alphabet first, then cut the value at
+ * "://", the authority at its LAST ':', a name into labels at '.', an
+ * IPv6 address at its "::" and its ':', an IPv4 address at its '.'. */
+struct ref_origin {
+	int https;
+	unsigned port;
+	size_t hlen;
+	char host[ORIGIN_MAX_LEN];
+};
+
+/* 1 if v[0..n) is 1 to 4 hex digits (an h16 of RFC 3986 3.2.2). */
+static int
+ref_h16(const char *v, size_t n)
+{
+	size_t i;
+
+	if (n < 1 || n > 4)
+		return 0;
+	for (i = 0; i < n; i++)
+		if (ref_hex((unsigned char)v[i]) < 0)
+			return 0;
+	return 1;
+}
+
+/* 1 if v[0..n) is a dec-octet "0".."255" without a leading zero. */
+static int
+ref_octet(const char *v, size_t n)
+{
+	size_t i;
+	unsigned x = 0;
+
+	if (n < 1 || n > 3 || (n > 1 && v[0] == '0'))
+		return 0;
+	for (i = 0; i < n; i++) {
+		if (v[i] < '0' || v[i] > '9')
+			return 0;
+		x = x * 10 + (unsigned)(v[i] - '0');
+	}
+	return x <= 255;
+}
+
+static int
+ref_ipv4(const char *v, size_t n)
+{
+	size_t i, s = 0, parts = 0;
+
+	for (i = 0; i <= n; i++) {
+		if (i < n && v[i] != '.')
+			continue;
+		if (++parts > 4 || !ref_octet(v + s, i - s))
+			return 0;
+		s = i + 1;
+	}
+	return parts == 4;
+}
+
+/* The groups of a ':'-separated run of h16 (an empty run has none);
+ * when last, its last piece may be an IPv4 address, worth two.  -1 if
+ * a piece is neither. */
+static int
+ref_groups(const char *v, size_t n, int last)
+{
+	size_t i, s = 0;
+	int groups = 0;
+
+	if (n == 0)
+		return 0;
+	for (i = 0; i <= n; i++) {
+		if (i < n && v[i] != ':')
+			continue;
+		if (ref_h16(v + s, i - s))
+			groups++;
+		else if (last && i == n && ref_ipv4(v + s, i - s))
+			groups += 2;
+		else
+			return -1;
+		s = i + 1;
+	}
+	return groups;
+}
+
+static int
+ref_ipv6(const char *v, size_t n)
+{
+	size_t i, gap = n;
+	int a, b;
+
+	for (i = 0; i + 1 < n; i++)
+		if (v[i] == ':' && v[i + 1] == ':') {
+			if (gap != n)
+				return 0;    /* a second "::", or ":::" */
+			gap = i;
+		}
+	if (gap == n)
+		return ref_groups(v, n, 1) == 8;
+	a = ref_groups(v, gap, 0);
+	b = ref_groups(v + gap + 2, n - gap - 2, 1);
+	return a >= 0 && b >= 0 && a + b <= 7;
+}
+
+static int
+ref_name(const char *v, size_t n)
+{
+	size_t i, s = 0;
+
+	for (i = 0; i <= n; i++) {
+		if (i < n && v[i] != '.')
+			continue;
+		/* an empty label only as the last, after a trailing dot */
+		if (i == s && !(i == n && n > 0))
+			return 0;
+		s = i + 1;
+	}
+	for (i = 0; i < n; i++)
+		if (!(isalnum((unsigned char)v[i]) || v[i] == '-' || v[i] == '.'))
+			return 0;
+	return 1;
+}
+
+/* host [ ":" port ]; port 0 when there is none. */
+static int
+ref_authority(const char *v, size_t n, size_t *hlen, unsigned *port)
+{
+	size_t i, colon = n;
+	unsigned x = 0;
+
+	for (i = 0; i < n; i++)
+		if (v[i] == ':')
+			colon = i;
+	if (n > 0 && v[0] == '[') {
+		/* the port's ':' must come right after the ']' */
+		if (colon != n && (colon == 0 || v[colon - 1] != ']'))
+			colon = n;
+		if (colon < 2 || v[colon - 1] != ']' || !ref_ipv6(v + 1, colon - 2))
+			return 0;
+	} else {
+		for (i = 0; i < colon; i++)
+			if (v[i] == ':' || v[i] == '[' || v[i] == ']')
+				return 0;
+		if (!ref_name(v, colon))
+			return 0;
+	}
+	*hlen = colon;
+	*port = 0;
+	if (colon == n)
+		return 1;
+	if (n - colon - 1 < 1 || n - colon - 1 > 5 || v[colon + 1] == '0')
+		return 0;
+	for (i = colon + 1; i < n; i++) {
+		if (v[i] < '0' || v[i] > '9')
+			return 0;
+		x = x * 10 + (unsigned)(v[i] - '0');
+	}
+	if (x < 1 || x > 65535)
+		return 0;
+	*port = x;
+	return 1;
+}
+
+static int
+ref_ieq(const char *a, const char *b, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (ref_lower((unsigned char)a[i]) != ref_lower((unsigned char)b[i]))
+			return 0;
+	return 1;
+}
+
+/* Visible ASCII of an origin's alphabet only. */
+static int
+ref_alphabet(const char *v, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (!isalnum((unsigned char)v[i]) && !memchr("-.:/[]", v[i], 6))
+			return 0;
+	return 1;
+}
+
+static int
+ref_origin_parse(const char *v, size_t n, struct ref_origin *o)
+{
+	size_t s, i;
+
+	if (n == 0 || n > ORIGIN_MAX_LEN || !ref_alphabet(v, n))
+		return 0;
+	for (s = 0; s + 3 <= n && memcmp(v + s, "://", 3); s++)
+		;
+	if (s + 3 > n)
+		return 0;
+	if (s == 4 && ref_ieq(v, "http", 4))
+		o->https = 0;
+	else if (s == 5 && ref_ieq(v, "https", 5))
+		o->https = 1;
+	else
+		return 0;
+	v += s + 3;
+	n -= s + 3;
+	if (memchr(v, '/', n) || !ref_authority(v, n, &o->hlen, &o->port))
+		return 0;
+	if (o->port == 0)
+		o->port = o->https ? 443 : 80;
+	for (i = 0; i < o->hlen; i++)
+		o->host[i] = (char)ref_lower((unsigned char)v[i]);
+	return 1;
+}
+
+/* The verdict origin.h promises, with at most one -o origin (allow). */
+static int
+ref_origin_check(int any, const struct ref_origin *allow, int count, const char *v,
+                 size_t vn, const char *h, size_t hn)
+{
+	struct ref_origin o;
+	size_t hl;
+	unsigned port;
+
+	if (count == 0 || any)
+		return 1;
+	if (count != 1 || !ref_origin_parse(v, vn, &o))
+		return 0;
+	if (!h || hn > ORIGIN_MAX_LEN || !ref_alphabet(h, hn) || !ref_authority(h, hn, &hl, &port))
+		return 0;
+	if (allow && allow->https == o.https && allow->port == o.port &&
+	    allow->hlen == o.hlen && !memcmp(allow->host, o.host, o.hlen))
+		return 1;
+	if (port == 0)
+		port = o.https ? 443 : 80;
+	return hl == o.hlen && port == o.port && ref_ieq(h, o.host, hl);
+}
+
+/* origin_check on exact-size copies (v or h NULL stay NULL). */
+static int
+origin_copy(const struct origin_policy *p, int count, const char *v, size_t vn,
+            const char *h, size_t hn)
+{
+	uint8_t *vc = v ? fuzz_dup(v, vn) : NULL, *hc = h ? fuzz_dup(h, hn) : NULL;
+	int r = origin_check(p, count, (const char *)vc, vn, (const char *)hc, hn);
+
+	free(vc);
+	free(hc);
+	return r;
+}
+
+/* out = v with its ASCII letters upper (up) or lower case. */
+static char *
+recase(const char *v, size_t n, int up)
+{
+	char *out = (char *)fuzz_zalloc(n);
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		out[i] = (char)(up ? toupper((unsigned char)v[i]) : tolower((unsigned char)v[i]));
+	return out;
+}
+
+/* Writes o to out as scheme://host:port and a NUL, the port written
+ * when port_too is set or when it is not the scheme's default (as RFC
+ * 6454 6.2 writes it).  Returns the length. */
+static size_t
+origin_write(const struct origin *o, int port_too, char *out, size_t cap)
+{
+	int n = snprintf(out, cap, "%s://%.*s", o->https ? "https" : "http",
+	    (int)o->host_len, o->host);
+
+	if (port_too || o->port != (o->https ? 443 : 80))
+		n += snprintf(out + n, cap - (size_t)n, ":%u", (unsigned)o->port);
+	return (size_t)n;
+}
+
+/* One Origin (count fields, the last v[0..vn)) and one Host h[0..hn), h
+ * NULL if absent, through origin_check and origin_parse. */
+static void
+check_origin(int count, const char *v, size_t vn, const char *h, size_t hn)
+{
+	static const struct origin_policy any = { 1, 0, { { 0, 0, 0, { 0 } } } };
+	struct origin_policy p;
+	struct ref_origin ro;
+	struct origin o, o2;
+	char buf[2 * ORIGIN_MAX_LEN], host[2 * ORIGIN_MAX_LEN];
+	int got, want, parsed, refparsed, i;
+	uint8_t *copy;
+
+	got = origin_copy(NULL, count, v, vn, h, hn);
+	want = ref_origin_check(0, NULL, count, v, vn, h, hn);
+	FUZZ_CHECK(got == want, "origin_check(%d, \"%.*s\", Host \"%.*s\") = %d, reference %d",
+	    count, (int)vn, v, (int)hn, h ? h : "", got, want);
+	FUZZ_CHECK(origin_copy(&any, count, v, vn, h, hn) == 1, "refused under -o '*'");
+	FUZZ_CHECK(origin_copy(NULL, 0, v, vn, h, hn) == 1, "refused without an Origin");
+	FUZZ_CHECK(count == 1 || count == 0 || got == 0, "%d Origin fields taken", count);
+	/* case, on both sides, does not matter */
+	for (i = 0; i < 2; i++) {
+		char *cv = recase(v, vn, i), *ch = h ? recase(h, hn, !i) : NULL;
+
+		FUZZ_CHECK(origin_copy(NULL, count, cv, vn, ch, hn) == got,
+		    "the verdict on \"%.*s\", Host \"%.*s\" depends on case",
+		    (int)vn, v, (int)hn, h ? h : "");
+		free(cv);
+		free(ch);
+	}
+
+	copy = fuzz_dup(v, vn);
+	parsed = origin_parse((const char *)copy, vn, &o) == 0;
+	free(copy);
+	refparsed = ref_origin_parse(v, vn, &ro);
+	FUZZ_CHECK(parsed == refparsed, "origin_parse(\"%.*s\") = %d, reference %d",
+	    (int)vn, v, parsed, refparsed);
+	/* The value as an -o argument: "*", or what origin_parse takes; on
+	 * a full list the same, but -2 where it would have been added. */
+	if (!memchr(v, '\0', vn)) {
+		int star = vn == 1 && v[0] == '*', r;
+
+		copy = fuzz_zalloc(vn + 1);
+		memcpy(copy, v, vn);
+		memset(&p, 0, sizeof(p));
+		r = origin_allow(&p, (const char *)copy);
+		FUZZ_CHECK(r == (star || parsed ? 0 : -1) && p.any == star && p.n == parsed,
+		    "origin_allow(\"%s\") = %d", (const char *)copy, r);
+		p.any = 0;
+		p.n = ORIGIN_MAX_ALLOWED;
+		r = origin_allow(&p, (const char *)copy);
+		FUZZ_CHECK(r == (star ? 0 : parsed ? -2 : -1) && p.n == ORIGIN_MAX_ALLOWED,
+		    "origin_allow(\"%s\") on a full list = %d", (const char *)copy, r);
+		free(copy);
+	}
+	if (!parsed)
+		return;
+	FUZZ_CHECK(o.https == ro.https && o.port == ro.port && o.host_len == ro.hlen &&
+	    !memcmp(o.host, ro.host, o.host_len), "origin_parse(\"%.*s\") gave %d %u \"%.*s\", "
+	    "reference %d %u \"%.*s\"", (int)vn, v, o.https, (unsigned)o.port,
+	    (int)o.host_len, o.host, ro.https, ro.port, (int)ro.hlen, ro.host);
+	FUZZ_CHECK(o.port >= 1 && o.host_len >= 1 && o.host_len <= ORIGIN_HOST_MAX,
+	    "a bad normalized origin");
+	for (i = 0; i < (int)o.host_len; i++)
+		FUZZ_CHECK(!isupper((unsigned char)o.host[i]), "upper case in \"%.*s\"",
+		    (int)o.host_len, o.host);
+
+	/* Round trips: the normalized origin, written with its port or as
+	 * a browser writes it, parses to itself... */
+	for (i = 0; i < 2; i++) {
+		size_t n = origin_write(&o, i, buf, sizeof(buf));
+
+		copy = fuzz_dup(buf, n);
+		FUZZ_CHECK(n <= ORIGIN_MAX_LEN + 6, "%zu bytes written", n);
+		if (n <= ORIGIN_MAX_LEN) {
+			FUZZ_CHECK(origin_parse((const char *)copy, n, &o2) == 0 &&
+			    o2.https == o.https && o2.port == o.port && o2.host_len == o.host_len &&
+			    !memcmp(o2.host, o.host, o.host_len), "\"%s\" from \"%.*s\" does not "
+			    "parse to itself", buf, (int)vn, v);
+		}
+		free(copy);
+	}
+	/* ...and it is the same origin as its own Host, written with its
+	 * port, or without when that is the default... */
+	{
+		int m = snprintf(host, sizeof(host), "%.*s:%u", (int)o.host_len, o.host,
+		    (unsigned)o.port);
+
+		FUZZ_CHECK(origin_copy(NULL, 1, v, vn, host, (size_t)m) == 1,
+		    "\"%.*s\" refused on its own Host \"%s\"", (int)vn, v, host);
+		if (o.port == (o.https ? 443 : 80))
+			FUZZ_CHECK(origin_copy(NULL, 1, v, vn, host, o.host_len) == 1,
+			    "\"%.*s\" refused on its own Host \"%.*s\"", (int)vn, v,
+			    (int)o.host_len, host);
+	}
+	/* ...and -o with it lets it in on any valid Host, and keeps in
+	 * whatever the default let in. */
+	memset(&p, 0, sizeof(p));
+	origin_write(&o, 1, buf, sizeof(buf));
+	if (strlen(buf) <= ORIGIN_MAX_LEN) {
+		FUZZ_CHECK(origin_allow(&p, buf) == 0, "-o %s refused", buf);
+		FUZZ_CHECK(origin_copy(&p, 1, v, vn, "x", 1) == 1,
+		    "\"%.*s\" refused with -o %s", (int)vn, v, buf);
+		FUZZ_CHECK(origin_copy(&p, count, v, vn, h, hn) >= got, "-o %s refuses more",
+		    buf);
+		FUZZ_CHECK(origin_copy(&p, count, v, vn, h, hn) ==
+		    ref_origin_check(0, &ro, count, v, vn, h, hn), "-o %s against the reference",
+		    buf);
+	}
+}
+
+/* A field's name is name (any case): then *v, *vn is its value without
+ * the OWS around it, as http_parse sees it. */
+static int
+field_is(const uint8_t *line, size_t n, const char *name, const char **v, size_t *vn)
+{
+	size_t k = strlen(name), a, b;
+
+	if (n <= k || line[k] != ':' || !ref_ieq((const char *)line, name, k))
+		return 0;
+	for (a = k + 1; a < n && (line[a] == ' ' || line[a] == '\t'); a++)
+		;
+	for (b = n; b > a && (line[b - 1] == ' ' || line[b - 1] == '\t'); b--)
+		;
+	*v = (const char *)line + a;
+	*vn = b - a;
+	return 1;
+}
+
+/* The Origin policy on the Origin and Host fields of the input's lines,
+ * as the upgrade route would call it (the count of Origin fields, the
+ * last one's value, the Host), and on slices: slice against slice, and a
+ * slice as the host of an http:// or https:// Origin against itself as
+ * the Host, which reaches the "same origin" answers far more often. */
+static void
+check_origins(const uint8_t *s, size_t n, struct fuzz_rng *rng)
+{
+	const char *ov = "", *hv = NULL, *v;
+	size_t i, on = 0, hn = 0, vn;
+	int count = 0;
+	char buf[2 * ORIGIN_MAX_LEN];
+
+	for (i = 0; i < n && i < 4096;) {
+		const uint8_t *lf = memchr(s + i, '\n', n - i);
+		size_t eol = lf ? (size_t)(lf - s) : n, e = eol;
+
+		if (e > i && s[e - 1] == '\r')
+			e--;
+		if (field_is(s + i, e - i, "origin", &v, &vn)) {
+			count++;
+			ov = v;
+			on = vn;
+		} else if (field_is(s + i, e - i, "host", &v, &vn)) {
+			hv = v;
+			hn = vn;
+		}
+		i = eol + 1;
+	}
+	if (count || hv)
+		check_origin(count, ov, on, hv, hn);
+	for (i = 0; i < 4 && n; i++) {
+		size_t a = fuzz_rng_next(rng) % n, b = a + fuzz_rng_next(rng) % (n - a + 1);
+		size_t c = fuzz_rng_next(rng) % n, d = c + fuzz_rng_next(rng) % (n - c + 1);
+		uint32_t x = fuzz_rng_next(rng);
+		size_t k;
+
+		check_origin((int)(x % 3), (const char *)s + a, b - a,
+		    x & 4 ? (const char *)s + c : NULL, x & 4 ? d - c : 0);
+		if (b - a > ORIGIN_MAX_LEN)
+			b = a + ORIGIN_MAX_LEN;
+		k = x & 8 ? 8 : 7;
+		memcpy(buf, x & 8 ? "https://" : "http://", k);
+		memcpy(buf + k, s + a, b - a);
+		check_origin(1, buf, k + b - a, (const char *)s + a, b - a);
+	}
 }
 
 /* ---- The parser ------------------------------------------------------ */
@@ -418,5 +884,6 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		cap = fuzz_rng_next(&rng) % 4 ? PATH_MAX : fuzz_rng_next(&rng) % 16;
 		check_static((const char *)s + a, b - a, cap);
 	}
+	check_origins(s, n, &rng);
 	return 0;
 }

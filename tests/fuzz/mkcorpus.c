@@ -268,6 +268,21 @@ http_seeds(void)
 	http_seed("err_space_colon", 2, "GET / HTTP/1.1\r\nHost : a\r\n\r\n");
 	http_seed("err_bare_cr", 2, "GET / HTTP/1.1\rHost: a\r\n\r\n");
 	http_seed_n("err_junk", 0, "\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03", 11);
+	/* The Origin policy (origin.c) on the Origin and Host fields: the
+	 * same origin, a default port, IPv6, a look-alike, two Origins. */
+	http_seed("origin_same", 3,
+	    "GET /ws HTTP/1.1\r\nHost: localhost:8000\r\nOrigin: http://localhost:8000\r\n"
+	    "Upgrade: websocket\r\nConnection: Upgrade\r\n"
+	    "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n");
+	http_seed("origin_default_port", 5,
+	    "GET /ws HTTP/1.1\r\nHost: Example.COM\r\nOrigin: HTTPS://example.com:443\r\n\r\n");
+	http_seed("origin_ipv6", 1,
+	    "GET /ws HTTP/1.1\r\nHost: [::1]:8000\r\nOrigin: http://[0:0::FFFF:127.0.0.1]:8000\r\n\r\n");
+	http_seed("origin_lookalike", 2,
+	    "GET /ws HTTP/1.1\r\nHost: 127.0.0.1:8000\r\n"
+	    "Origin: http://127.0.0.1.evil.example:8000/\r\n\r\n");
+	http_seed("origin_two", 0,
+	    "GET /ws HTTP/1.1\r\nOrigin: null\r\nHost: a\r\nOrigin: http://a\r\n\r\n");
 
 	/* 414: a request line over 8 KiB */
 	b.n = 0;
