@@ -1,9 +1,12 @@
 /*
- * config.h - every size and limit of letterd in one place.
+ * config.h - the defaults, sizes and limits a builder may want to change,
+ * in one place.
  *
  * Each limit names the input boundary it guards and, where one exists, the
  * RFC section that lets us refuse what lies beyond it.  Command-line flags
- * override the ones marked "default".
+ * override the defaults.  Sizes a protocol fixes stay with the code that
+ * follows it: RFC 6455's 125-byte control frames in ws.h, a value's 32
+ * bytes in state.h, the feed's 256-byte lines in line.h.
  */
 #ifndef LETTERD_CONFIG_H
 #define LETTERD_CONFIG_H
@@ -59,15 +62,18 @@
 #define ACCEPT_BURST       64    /* accepts per turn, so one flood cannot starve the rest */
 #define LISTEN_BACKLOG     1024
 
-/* Relay mode (-u): the upstream's 101 head, what we queue for it (the
- * handshake and 26 subscriptions fit many times), the backoff between
- * attempts (PROTOCOL.md: from 100 ms, capped at 2 s), how long an attempt
- * may take, and the largest message we take from the upstream. */
-#define RELAY_HEAD_MAX       8192
-#define RELAY_OUT_CAP        8192
+/* Relay mode (-u): the backoff between attempts (docs/protocol.md 5.4:
+ * from 100 ms, capped at 2 s), how long an attempt may take, and the
+ * largest message we take from the upstream. */
 #define RELAY_BACKOFF_MIN_MS 100
 #define RELAY_BACKOFF_MAX_MS 2000
 #define RELAY_CONNECT_MS     5000
 #define RELAY_MAX_MSG        65536
+
+/* Feed mode (-s): the most writers connected at once, and how much of its
+ * error replies a writer may leave unread before more are dropped (a
+ * writer that never reads must never block letterd, docs/protocol.md 6.3). */
+#define FEED_MAX_WRITERS     64
+#define FEED_REPLY_MAX       4096
 
 #endif

@@ -437,6 +437,13 @@ conn_process(struct conn *c, uint8_t *p, size_t n)
 	return off;
 }
 
+const uint8_t *
+conn_stashed(const struct conn *c, size_t *n)
+{
+	*n = c->in ? c->in->len : 0;
+	return c->in ? c->in->data : NULL;
+}
+
 /* Keeps the unconsumed tail of p in c->in (p may be inside c->in). */
 static int
 conn_stash(struct conn *c, const uint8_t *p, size_t n)

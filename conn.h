@@ -17,6 +17,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "line.h"
 #include "ws.h"
 
 /* The transport's states.  What happens inside CONN_OPEN is the
@@ -73,6 +74,11 @@ struct conn {
 		struct {                /* relay.c, before its 101 */
 			size_t scan;          /* http_parse_response's resume point */
 		} up;
+		struct {                /* feed.c: a writer */
+			struct line_rx rx;
+			uint8_t from_stdin;   /* -s -: errors go to the log */
+			uint8_t counted;      /* one of the FEED_MAX_WRITERS */
+		} feed;
 	} u;
 };
 
@@ -133,6 +139,9 @@ void conn_hold(struct conn *c);
 /* How many flushes there have been: a value published twice between two
  * flushes would be replaced before any subscriber saw the first. */
 uint64_t conn_flush_count(void);
+
+/* What c holds of its input, not consumed yet: *n bytes, or NULL. */
+const uint8_t *conn_stashed(const struct conn *c, size_t *n);
 
 void conn_set_deadline(struct conn *c, int64_t when);
 /* Closes once what is queued is out (lingering: RFC 9112 9.6). */

@@ -489,13 +489,17 @@ http_head(char *out, size_t cap, int status, const char *ctype, uint64_t clen,
 }
 
 size_t
-http_error(char *out, size_t cap, int status, const char *extra, int body)
+http_error(char *out, size_t cap, int status, const char *extra, const char *why,
+           int body)
 {
-	char text[64];
+	char text[256];
 	size_t h;
 	int b;
 
-	b = snprintf(text, sizeof(text), "%d %s\n", status, http_reason(status));
+	b = snprintf(text, sizeof(text), why ? "%d %s: %s\n" : "%d %s\n", status,
+	    http_reason(status), why);
+	if (b < 0 || (size_t)b >= sizeof(text))
+		return 0;
 	h = http_head(out, cap, status, "text/plain; charset=utf-8",
 	    (uint64_t)b, 0, extra);
 	if (!body)

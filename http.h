@@ -83,11 +83,12 @@ const char *http_reason(int status);
 size_t http_head(char *out, size_t cap, int status, const char *ctype,
                  uint64_t clen, int keep_alive, const char *extra);
 
-/* A whole error response with a one-line text/plain body and
- * Connection: close; without the body (but with its Content-Length) when
- * body is 0, for HEAD.  Returns its length, or 0 if cap is too small. */
+/* A whole error response with a one-line text/plain body, "403
+ * Forbidden\n" or with why, "403 Forbidden: why\n", and Connection:
+ * close; without the body (but with its Content-Length) when body is 0,
+ * for HEAD.  Returns its length, or 0 if cap is too small. */
 size_t http_error(char *out, size_t cap, int status, const char *extra,
-                  int body);
+                  const char *why, int body);
 
 /* Decodes the NAME of /static/NAME (percent-decoding, RFC 3986 2.1) into a
  * relative path that cannot leave its directory: no empty, "." or ".."

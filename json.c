@@ -257,7 +257,8 @@ static int json_member(struct json_cur *c, int depth,
 	if (json_is(key, "action")) {
 		top->action = !str ? -1 :
 		    json_is(&v, "subscribe") ? JSON_SUBSCRIBE :
-		    json_is(&v, "unsubscribe") ? JSON_UNSUBSCRIBE : -1;
+		    json_is(&v, "unsubscribe") ? JSON_UNSUBSCRIBE :
+		    json_is(&v, "ping") ? JSON_PING : -1;
 	} else if (json_is(key, "letter")) {
 		l = str && v.len == 1 && !v.nomatch ? v.buf[0] : 0;
 		if (l >= 'a' && l <= 'z')
@@ -358,7 +359,11 @@ int json_command(const char *s, size_t n, struct json_command *cmd,
 		*why = "missing action";
 	else if (f.action < 0)
 		*why = "action must be subscribe or unsubscribe";
-	else if (f.letter == 0)
+	else if (f.action == JSON_PING) {
+		cmd->action = JSON_PING;      /* needs no letter */
+		cmd->letter = 0;
+		return 0;
+	} else if (f.letter == 0)
 		*why = "missing letter";
 	else if (f.letter < 0)
 		*why = "letter must be one of A-Z";

@@ -10,11 +10,13 @@
 
 #define JSON_MAX_DEPTH 32
 
-enum json_action { JSON_SUBSCRIBE = 1, JSON_UNSUBSCRIBE = 2 };
+/* ping: a page's liveness check, answered {"pong": true} in every mode
+ * (docs/protocol.md 4.1); it takes no letter. */
+enum json_action { JSON_SUBSCRIBE = 1, JSON_UNSUBSCRIBE = 2, JSON_PING = 3 };
 
 struct json_command {
 	int action;    /* enum json_action */
-	char letter;   /* 'A'..'Z' */
+	char letter;   /* 'A'..'Z'; 0 for ping */
 };
 
 /* Parses s[0..n) (already known to be valid UTF-8; not NUL-terminated).

@@ -21,7 +21,7 @@
 #include "config.h"
 #include "loop.h"
 
-#define LOOP_TIMERS 8
+#define LOOP_TIMERS 12
 
 /* What a backend reports for one ready descriptor. */
 struct be_event {

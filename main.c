@@ -30,6 +30,7 @@
 #include "config.h"
 #include "conn.h"
 #include "entropy.h"
+#include "feed.h"
 #include "log.h"
 #include "loop.h"
 #include "metrics.h"
@@ -43,6 +44,7 @@ static long opt_port = DEFAULT_PORT;
 static long opt_tick = DEFAULT_TICK_MS;
 static long opt_ping = DEFAULT_PING_SECS;
 static int opt_relay;             /* -u given */
+static int opt_feed;              /* -s given */
 
 static int listen_fd = -1;
 static int sig_pipe[2] = { -1, -1 };
@@ -71,7 +73,8 @@ usage(FILE *f)
 {
 	fprintf(f,
 	    "usage: letterd [-hMvV] [-b addr] [-p port] [-i ms] [-k secs] [-m bytes]\n"
-	    "               [-c clients] [-r dir] [-u ws://HOST[:PORT][/PATH]]\n"
+	    "               [-c clients] [-r dir] [-o origin] [-u ws://HOST[:PORT][/PATH]\n"
+	    "               | -s path]\n"
 	    "  -b addr     bind address, IPv4 or IPv6 (default %s)\n"
 	    "  -p port     port, 0 picks a free one (default %d)\n"
 	    "  -i ms       tick interval in milliseconds (default %d)\n"
@@ -79,8 +82,13 @@ usage(FILE *f)
 	    "  -m bytes    largest message a client may send (default %d)\n"
 	    "  -c clients  most WebSocket clients at once, 0 = no limit (default 0)\n"
 	    "  -r dir      serve /static/NAME from dir (default: off)\n"
+	    "  -o origin   also let pages from origin (scheme://HOST[:PORT]) open a\n"
+	    "              WebSocket; -o '*' lets every page (default: the same\n"
+	    "              origin only)\n"
 	    "  -u url      relay: mirror the values of an upstream server of this\n"
 	    "              protocol, ws://HOST[:PORT][/PATH], instead of drawing them\n"
+	    "  -s path     feed: show the values local programs write as lines\n"
+	    "              \"LETTER NUMBER\" to this UNIX socket (- : standard input)\n"
 	    "  -M          serve GET /metrics (Prometheus text format)\n"
 	    "  -v          log connections and errors to stderr\n"
 	    "  -h          this help\n"
@@ -134,10 +142,10 @@ option_root(const char *dir)
 static void
 options(int argc, char **argv)
 {
-	int ch;
+	int ch, rc;
 
 	pubsub_opts.max_msg = DEFAULT_MAX_MSG;
-	while ((ch = getopt(argc, argv, "b:p:i:k:m:c:r:u:MvhV")) != -1) {
+	while ((ch = getopt(argc, argv, "b:p:i:k:m:c:r:o:u:s:MvhV")) != -1) {
 		switch (ch) {
 		case 'b': opt_addr = optarg; break;
 		case 'p': opt_port = number(optarg, 0, 65535); break;
@@ -147,10 +155,20 @@ options(int argc, char **argv)
 		case 'c': pubsub_opts.max_clients = number(optarg, 0, MAX_FDS); break;
 		case 'r': option_root(optarg); break;
 		case 'M': route_opts.metrics = 1; break;
+		case 'o':
+			if ((rc = origin_allow(&route_opts.origins, optarg)) < 0)
+				bad_usage(rc == -2 ? "-o %s: more than 16 origins" :
+				    "-o %s: not an origin, scheme://HOST[:PORT], or *", optarg);
+			break;
 		case 'u':
 			if (relay_init(optarg) < 0)
 				bad_usage("-u %s: not a ws://HOST[:PORT][/PATH] URL", optarg);
 			opt_relay = 1;
+			break;
+		case 's':
+			if (feed_init(optarg) < 0)
+				bad_usage("-s %s: not a socket path (1..107 bytes) or -", optarg);
+			opt_feed = 1;
 			break;
 		case 'v': log_verbose = 1; break;
 		case 'h': usage(stdout); exit(0);
@@ -162,6 +180,9 @@ options(int argc, char **argv)
 		usage(stderr);
 		exit(2);
 	}
+	/* docs/protocol.md 1.3: one source of values */
+	if (opt_relay && opt_feed)
+		bad_usage("-u and -s: choose one source of values%s", "");
 }
 
 static void
@@ -296,6 +317,7 @@ shutdown_start(void)
 	loop_timer_at(tick_timer, -1);
 	loop_timer_at(ping_timer, -1);
 	relay_stop();
+	feed_stop();
 	conn_shutdown();
 	loop_timer_at(stop_timer, loop_now() + SHUTDOWN_MS);
 }
@@ -386,6 +408,9 @@ start(void)
 	if (opt_relay) {
 		if (relay_start(-1) < 0)
 			die("event loop: no timer left");
+	} else if (opt_feed) {
+		if (feed_start() < 0)
+			exit(1);
 	} else {
 		entropy_bytes(&seed, sizeof(seed));
 		state_init(seed);

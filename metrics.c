@@ -41,6 +41,13 @@ static const struct {
 	{ "bytes_sent_total", "Bytes written to sockets.", &metrics.bytes },
 	{ "conflated_total", "Owed values replaced by a newer one before they were sent.",
 	  &metrics.conflated },
+	{ "origin_refused_total", "Upgrades refused with 403 by the Origin policy.",
+	  &metrics.origin_refused },
+	{ "feed_updates_total", "Feed lines whose value was published.",
+	  &metrics.feed_updates },
+	{ "feed_errors_total", "Feed lines dropped as bad.", &metrics.feed_errors },
+	{ "feed_replies_dropped_total", "Error replies dropped: the writer did not read them.",
+	  &metrics.feed_replies_dropped },
 };
 
 void
@@ -155,6 +162,9 @@ metrics_render(char *out, size_t cap, int connections, int clients,
 	metrics_add(out, cap, &len, "letterd_connections %d\n", connections);
 	metrics_head(out, cap, &len, "clients", "gauge", "WebSocket clients.");
 	metrics_add(out, cap, &len, "letterd_clients %d\n", clients);
+	metrics_head(out, cap, &len, "feed_writers", "gauge", "Feed writers connected.");
+	metrics_add(out, cap, &len, "letterd_feed_writers %lld\n",
+	    (long long)metrics.feed_writers);
 	metrics_head(out, cap, &len, "subscribers", "gauge",
 	    "Clients subscribed to each letter.");
 	for (i = 0; i < 26; i++)

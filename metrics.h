@@ -37,6 +37,11 @@ struct metrics {
 	uint64_t ticks;
 	uint64_t tick_le[METRICS_TICK_BUCKETS]; /* per bucket, not cumulative */
 	int64_t tick_us_sum;
+	int64_t feed_writers;          /* gauge: feed writers connected */
+	uint64_t feed_updates;         /* feed lines published */
+	uint64_t feed_errors;          /* feed lines dropped as bad */
+	uint64_t feed_replies_dropped; /* error replies a writer left unread */
+	uint64_t origin_refused;       /* upgrades refused with 403 */
 };
 
 extern struct metrics metrics;

@@ -160,6 +160,10 @@ pubsub_command(struct conn *c, const uint8_t *p, size_t n)
 		pubsub_reply(c, "{\"error\": \"%s\"}", why);
 		return;
 	}
+	if (cmd.action == JSON_PING) {
+		pubsub_reply(c, "{\"pong\": %s}", "true");
+		return;
+	}
 	i = cmd.letter - 'A';
 	bit = UINT32_C(1) << i;
 	if (cmd.action == JSON_SUBSCRIBE) {

@@ -40,14 +40,21 @@ struct route_opts route_opts;
  * error response has Connection: close).  r is the request as far as it
  * was parsed: a response to HEAD has no content (RFC 9110 9.3.2). */
 static void
-route_fail(struct conn *c, const struct http_req *r, int status, const char *extra)
+route_fail_why(struct conn *c, const struct http_req *r, int status,
+               const char *extra, const char *why)
 {
-	char buf[512];
-	size_t n = http_error(buf, sizeof(buf), status, extra, r->method != HTTP_HEAD);
+	char buf[768];
+	size_t n = http_error(buf, sizeof(buf), status, extra, why, r->method != HTTP_HEAD);
 
-	log_info("fd %d: HTTP %d", c->fd, status);
+	log_info("fd %d: HTTP %d%s%s", c->fd, status, why ? ": " : "", why ? why : "");
 	if (conn_queue(c, buf, n) == 0)
 		conn_closing(c);
+}
+
+static void
+route_fail(struct conn *c, const struct http_req *r, int status, const char *extra)
+{
+	route_fail_why(c, r, status, extra, NULL);
 }
 
 /* A response is queued: the next request has HTTP_DEADLINE_MS again, and
@@ -175,6 +182,14 @@ route_upgrade(struct conn *c, const struct http_req *r)
 	}
 	if (r->ws_key_count != 1 || ws_accept(r->ws_key, r->ws_key_len, accept) < 0) {
 		route_fail(c, r, 400, NULL);
+		return;
+	}
+	/* docs/protocol.md 3.6: a page from elsewhere may not drive letterd */
+	if (!origin_check(&route_opts.origins, r->origin_count, r->origin,
+	    r->origin_len, r->host, r->host_len)) {
+		metrics.origin_refused++;
+		route_fail_why(c, r, 403, NULL, "this page's origin may not open a "
+		    "WebSocket here; start letterd with -o ORIGIN to allow it");
 		return;
 	}
 	if (pubsub_full()) {

@@ -10,6 +10,7 @@
 #include <stddef.h>
 
 #include "conn.h"
+#include "origin.h"
 
 /* What the command line decides for HTTP. */
 struct route_opts {
@@ -17,6 +18,7 @@ struct route_opts {
 	int has_root;            /* -r given */
 	char root[PATH_MAX];     /* resolved -r DIR, "" for "/" */
 	size_t root_len;
+	struct origin_policy origins;  /* -o; zeroed, the same origin only */
 };
 
 extern struct route_opts route_opts;

@@ -942,7 +942,7 @@ static void test_http_error(void)
 		size_t body = 0, bad = 0;
 
 		memset(out, 0, sizeof out);
-		n = http_error(out, sizeof out - 1, st[i], extra, 1);
+		n = http_error(out, sizeof out - 1, st[i], extra, NULL, 1);
 		snprintf(line, sizeof line, "HTTP/1.1 %d %s\r\n", st[i],
 		         http_reason(st[i]));
 		end = strstr(out, "\r\n\r\n");
@@ -964,14 +964,14 @@ static void test_http_error(void)
 		for (cap = 0; cap <= n; cap++) {
 			char *o = text_alloc(cap);
 
-			if (http_error(o, cap, st[i], extra, 1) != 0 && cap < n)
+			if (http_error(o, cap, st[i], extra, NULL, 1) != 0 && cap < n)
 				bad++;
 			free(o);
 		}
 		{
 			char *o = text_alloc(n + 1);
 
-			if (http_error(o, n + 1, st[i], extra, 1) != n)
+			if (http_error(o, n + 1, st[i], extra, NULL, 1) != n)
 				bad++;
 			free(o);
 		}

@@ -82,6 +82,12 @@ static void json_test_valid(void)
 	OK("{\"action\":\"unsubscribe\",\"letter\":\"z\"}", UNSUB, 'Z');
 	OK("{\"letter\":\"Q\",\"action\":\"unsubscribe\"}", UNSUB, 'Q');
 	OK("{\"letter\":\"m\",\"action\":\"subscribe\"}", SUB, 'M');
+	/* The liveness check: no letter needed, and one is not looked at. */
+	OK("{\"action\": \"ping\"}", JSON_PING, 0);
+	OK("{\"action\":\"ping\",\"letter\":\"not one\"}", JSON_PING, 0);
+	OK("{\"action\":\"p\\u0069ng\",\"x\":[1]}", JSON_PING, 0);
+	BAD("{\"action\": \"Ping\"}", BADACTION);
+	BAD("{\"action\": [\"ping\"]}", BADACTION);
 	/* Whitespace (RFC 8259 2) at every place it may go. */
 	OK(" \t\r\n{ \t\r\n\"action\" \t\r\n: \t\r\n\"subscribe\" \t\r\n,"
 	   " \t\r\n\"letter\" \t\r\n: \t\r\n\"b\" \t\r\n} \t\r\n", SUB, 'B');

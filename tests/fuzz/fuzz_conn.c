@@ -452,6 +452,9 @@ fz_known_text(const uint8_t *p, size_t n)
 	if (n > 7 && !memcmp(p, "{\"", 2) && p[2] >= 'A' && p[2] <= 'Z' &&
 	    !memcmp(p + 3, "\": ", 3) && p[n - 1] == '}' && fz_number(p + 6, n - 7))
 		return 1;
+	/* the answer to a ping */
+	if (fz_same(p, n, "{\"pong\": true}"))
+		return 1;
 	/* {"A": "You need to subscribe before un-subscribing"} */
 	if (n == 3 + sizeof(unsub) - 1 && !memcmp(p, "{\"", 2) && p[2] >= 'A' &&
 	    p[2] <= 'Z' && !memcmp(p + 3, unsub, sizeof(unsub) - 1))
