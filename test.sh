@@ -7,6 +7,7 @@
 # print "SKIP: ..." when it is absent; with CI=true a SKIP counts as a
 # failure.  The last line is "N passed, M failed"; the exit status is
 # non-zero on any failure.
+# shellcheck disable=SC2086 # the flag and source lists are split on purpose
 set -u
 cd "$(dirname "$0")" || exit 1
 
