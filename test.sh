@@ -159,5 +159,8 @@ else
 	run "browser (chromium)" tests/browser/run.sh ./letterd
 fi
 
+# --- packaging: shellcheck, the init scripts, the Makefile as packages drive it --
+run "packaging" sh tests/packaging.sh
+
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]
