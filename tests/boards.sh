@@ -68,7 +68,7 @@ budget() {
 #              static binary (it has no dynamic linker to do it; glibc's
 #              static start-up does, so the glibc board keeps it), so the
 #              segment protects nothing, while its page alignment costs up
-#              to one page: 56 KiB on arm64, whose page can be 64 KiB.
+#              to one page: 55 KiB on arm64, whose page can be 64 KiB.
 # Not used:
 #   -Wl,-z,max-page-size=4096  shrinks arm64 as much, but the binary then
 #              fails to load under a 16 KiB or 64 KiB page kernel (the
