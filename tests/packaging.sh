@@ -37,10 +37,14 @@ passed=0
 failed=0
 T=$(mktemp -d "${TMPDIR:-/tmp}/letterd-pkg.XXXXXX") || exit 1
 PIDS=
+# The init script's letterds are not our children: at the end, each pid
+# that is still this tree's letterd is killed (a pid that has been reused
+# by another program is left alone).
 cleanup() {
 	stop_server KILL
 	for p in $PIDS; do
-		kill -KILL "$p" 2>/dev/null
+		[ "$(readlink "/proc/$p/exe" 2>/dev/null)" = "$root/letterd" ] &&
+		    kill -KILL "$p" 2>/dev/null
 	done
 	rm -rf "$T"
 }
@@ -57,11 +61,11 @@ check() {
 	if "$@"; then ok "$_what"; else bad "$_what"; fi
 }
 
-# alive PID: running and not a zombie.
+# alive PID: running, and not a zombie (nor reaped between the two looks).
 alive() {
 	kill -0 "$1" 2>/dev/null || return 1
 	case $(sed 's/.*) //' "/proc/$1/stat" 2>/dev/null) in
-	Z*) return 1;;
+	Z* | "") return 1;;
 	esac
 }
 
@@ -172,7 +176,13 @@ sysv_run() {
 	[ -n "$new" ] && PIDS="$PIDS $new"
 	check "$n: restart exits 0 with a new pid ($pid, then ${new:-none})" \
 	    sh -c '[ "$1" -eq 0 ] && [ -n "$2" ] && [ "$2" != "$3" ]' - $rc "$new" "$pid"
-	check "$n: restart stopped the old process" gone "$pid"
+	if gone "$pid"; then
+		ok "$n: restart stopped the old process"
+	else
+		bad "$n: restart stopped the old process: $pid is $(sed 's/.*) //' \
+		    "/proc/$pid/stat" 2>/dev/null | cut -c 1), $(tr '\0' ' ' <"/proc/$pid/cmdline")"
+		cat "$sd/out"
+	fi
 	check "$n: the new one is alive" alive "${new:-0}"
 
 	initd stop
