@@ -8,11 +8,15 @@
 #                start-stop-daemon, then under dash and Debian's, against
 #                the real ./letterd: start, status, the page and values
 #                for a client, restart (a new pid), stop (no pid file)
-#   make         letterd's Makefile driven as Buildroot's letterd.mk and
-#                OpenWrt's Build/Compile drive it: their CC, CFLAGS,
-#                LDFLAGS and HOSTCC reach every command (a marker header
-#                in CFLAGS, logging compiler wrappers, a link map);
-#                make install DESTDIR=... PREFIX=/usr gives the layout
+#   packages     the build and install steps of Buildroot's letterd.mk
+#                and of OpenWrt's package Makefile, run with the few
+#                definitions of those systems that they use: their CC,
+#                CFLAGS, LDFLAGS and HOSTCC reach every command of
+#                letterd's Makefile (a marker header in CFLAGS, logging
+#                compiler wrappers, a link map), a build of this machine
+#                in the copied checkout is not taken for theirs, and the
+#                files land where they should; make install DESTDIR=...
+#                PREFIX=/usr gives the layout both expect
 #   kconfig      contrib/buildroot's Config.in parses (python3-kconfiglib)
 #   openwrt      the procd script and the UCI config parse under ash, and
 #                the script turns the config into the expected command
@@ -225,11 +229,15 @@ else
 	echo "(Debian's start-stop-daemon is not here: only BusyBox's was tried)"
 fi
 
-# ---- the Makefile as the packages drive it -----------------------------------
-echo "== the Makefile under Buildroot's and OpenWrt's flags"
-# The marker: CFLAGS carry a define and a forced include.  The header fails
-# the compile without the define and leaves a string in every object
-# with it, so a compile that lost CFLAGS cannot go unnoticed.
+# ---- the packages' own build steps, and the Makefile under them ------------
+echo "== the packages' build steps under Buildroot's and OpenWrt's flags"
+# OpenWrt's and Buildroot's own make machinery is not here, so each is
+# stood in for by a few lines that define what the package files use and
+# run their steps as those systems do; the steps themselves are the
+# packages' own, read from contrib/.  The flags carry a marker: a define
+# and a forced include whose header fails the compile without the define
+# and leaves a string in every object with it, so a compile that lost
+# CFLAGS cannot go unnoticed.
 cat >"$T/marker.h" <<'EOF'
 #ifndef LETTERD_PKG_MARKER
 #error "CFLAGS lost -DLETTERD_PKG_MARKER"
@@ -265,78 +273,126 @@ made_with() {
 	check "$n: letterd runs" sh -c '"$1" -V | grep -q "^letterd "' - "$dir/letterd"
 }
 
-if ! command -v git >/dev/null 2>&1 || ! git ls-files >/dev/null 2>&1; then
-	skip "the Makefile under the packages' flags: not a git checkout (git ls-files)"
+# mode FILE: its permission bits, or "missing".
+mode() { stat -c %a "$1" 2>/dev/null || echo missing; }
+
+if ! make --version 2>/dev/null | grep -q 'GNU Make'; then
+	skip "the packages' build steps: GNU make is missing (OpenWrt and Buildroot use it)"
 else
-	# Buildroot: the local site method copies the checkout as it is, the
-	# products of a build here included (as rsync -a does: with their
-	# times); letterd.mk then runs, with TARGET_CONFIGURE_OPTS on make's
-	# command line:
-	#   $(MAKE) -C $(@D) clean
-	#   $(TARGET_MAKE_ENV) $(MAKE) -C $(@D) $(TARGET_CONFIGURE_OPTS) HOSTCC=... letterd
-	br=$T/buildroot
-	mkdir -p "$br"
-	git ls-files -z | tar --null -T - -cf - | tar -xf - -C "$br"
-	for f in letterd mkpage page.c poll0.stamp poll1.stamp ./*.o; do
-		[ -f "$f" ] && cp -p "$f" "$br/"
-	done
+	# Buildroot: letterd.mk with what Buildroot defines around it.  The
+	# local site method rsyncs the checkout as it is, a build of this
+	# machine included, with its times (tar here, without .git, build/
+	# and node_modules); then the package's build and install steps run
+	# with $(@D) the copy.
+	brd=$T/br-build/letterd-custom
+	cat >"$T/buildroot.mk" <<EOF
+BR2_EXTERNAL_LETTERD_PATH = $root/contrib/buildroot
+TARGET_CONFIGURE_OPTS = CC="$T/target-cc" \\
+	CFLAGS="-Os -DLETTERD_PKG_MARKER -include $T/marker.h" \\
+	CPPFLAGS="-D_LARGEFILE_SOURCE -D_FILE_OFFSET_BITS=64" \\
+	LDFLAGS="-Wl,-Map,$T/br.map" AR=ar STRIP=strip
+TARGET_MAKE_ENV = PATH="\$(PATH)"
+HOSTCC = $T/host-cc
+INSTALL = install
+SED = sed -i -e
+TARGET_DIR = $T/br-target
+define stub-rules
+all: $brd/.stamp_installed
+site:
+	@echo "\$(realpath \$(LETTERD_SITE))"
+$brd/.stamp_rsynced:
+	mkdir -p \$\$(@D)
+	tar -C \$(LETTERD_SITE) --exclude=./.git --exclude=./build --exclude=node_modules -cf - . | tar -C \$\$(@D) -xf -
+	touch \$\$@
+$brd/.stamp_built: $brd/.stamp_rsynced
+	\$\$(LETTERD_BUILD_CMDS)
+	touch \$\$@
+$brd/.stamp_installed: $brd/.stamp_built
+	\$\$(LETTERD_INSTALL_TARGET_CMDS)
+	\$\$(LETTERD_INSTALL_INIT_SYSV)
+	\$\$(LETTERD_INSTALL_INIT_SYSTEMD)
+	touch \$\$@
+endef
+generic-package = \$(stub-rules)
+include $root/contrib/buildroot/letterd/letterd.mk
+EOF
+	check "buildroot: LETTERD_SITE is the checkout around the BR2_EXTERNAL tree" \
+	    [ "$(make -s -f "$T/buildroot.mk" site 2>&1)" = "$root" ]
 	rm -f "$T/target-cc.log" "$T/host-cc.log"
-	if make -C "$br" clean >"$T/br.log" 2>&1 &&
-	    make -C "$br" CC="$T/target-cc" \
-	    CFLAGS="-Os -DLETTERD_PKG_MARKER -include $T/marker.h" \
-	    CPPFLAGS="-D_LARGEFILE_SOURCE -D_FILE_OFFSET_BITS=64" \
-	    LDFLAGS="-Wl,-Map,$T/br.map" HOSTCC="$T/host-cc" letterd >>"$T/br.log" 2>&1; then
-		ok "buildroot: make clean, then make CC=... CFLAGS=... LDFLAGS=... letterd"
-		made_with buildroot "$br" "$T/br.map"
+	if make -f "$T/buildroot.mk" >"$T/br.log" 2>&1; then
+		ok "buildroot: letterd.mk's build and install steps"
+		made_with buildroot "$brd" "$T/br.map"
 	else
-		bad "buildroot: the build failed"
+		bad "buildroot: letterd.mk's build and install steps"
 		tail -n 30 "$T/br.log"
 	fi
-	check "buildroot: letterd.mk cleans first and passes its flags on make's command line" \
-	    sh -c 'grep -q "^	\$(MAKE) -C \$(@D) clean" "$1" &&
-	        grep -q "\$(MAKE) -C \$(@D) \$(TARGET_CONFIGURE_OPTS)" "$1"' \
-	    - contrib/buildroot/letterd/letterd.mk
+	tg=$T/br-target
+	check "buildroot: /usr/bin/letterd, mode 755" [ "$(mode "$tg/usr/bin/letterd")" = 755 ]
+	check "buildroot: /etc/init.d/S50letterd, mode 755" \
+	    [ "$(mode "$tg/etc/init.d/S50letterd")" = 755 ]
+	check "buildroot: letterd.service runs /usr/bin/letterd" \
+	    grep -q '^ExecStart=/usr/bin/letterd ' "$tg/usr/lib/systemd/system/letterd.service"
 
-	# make install, as both packages lay it out.
-	if make -C "$br" install DESTDIR="$T/root" PREFIX=/usr >"$T/install.log" 2>&1; then
+	# make install, in the same tree, as both packages lay it out.
+	if make -C "$brd" install DESTDIR="$T/root" PREFIX=/usr >"$T/install.log" 2>&1; then
 		ok "make install DESTDIR=... PREFIX=/usr"
 	else
 		bad "make install DESTDIR=... PREFIX=/usr"
 		cat "$T/install.log"
 	fi
-	check "install: usr/bin/letterd, mode 755" \
-	    [ "$(stat -c %a "$T/root/usr/bin/letterd" 2>/dev/null)" = 755 ]
+	check "install: usr/bin/letterd, mode 755" [ "$(mode "$T/root/usr/bin/letterd")" = 755 ]
 	check "install: usr/share/man/man1/letterd.1, mode 644" \
-	    [ "$(stat -c %a "$T/root/usr/share/man/man1/letterd.1" 2>/dev/null)" = 644 ]
+	    [ "$(mode "$T/root/usr/share/man/man1/letterd.1")" = 644 ]
 	check "install: nothing else" \
 	    [ "$(cd "$T/root" && find . -type f | sort | tr '\n' ' ')" = \
 	    "./usr/bin/letterd ./usr/share/man/man1/letterd.1 " ]
 
-	# OpenWrt: Build/Prepare copies the sources only; Build/Compile runs
-	# make with CC, CFLAGS, LDFLAGS and HOSTCC on its command line, while
-	# the environment may hold other CFLAGS (OpenWrt's own compile step
-	# puts them there), which must not win.
-	ow=$T/openwrt
-	mkdir -p "$ow"
-	cp ./*.c ./*.h index.html letterd.1 Makefile LICENSE "$ow/"
-	rm -f "$ow/page.c"
+	# OpenWrt: the package's Makefile, run in its own directory (as the
+	# feed's symlink resolves), with rules.mk and package.mk reduced to
+	# what it uses.  OpenWrt's own compile step would put CFLAGS in the
+	# environment; other CFLAGS there must not win over Build/Compile's.
+	owt=$T/openwrt
+	mkdir -p "$owt/include"
+	cat >"$owt/rules.mk" <<EOF
+INCLUDE_DIR = $owt/include
+TARGET_CC = $T/target-cc
+TARGET_CFLAGS = -Os -pipe -DLETTERD_PKG_MARKER -include $T/marker.h
+TARGET_CPPFLAGS = -I$owt/staging/usr/include
+TARGET_LDFLAGS = -Wl,-Map,$T/ow.map
+HOSTCC = $T/host-cc
+EOF
+	cat >"$owt/include/package.mk" <<EOF
+PKG_BUILD_DIR = $owt/build/\$(PKG_NAME)-\$(PKG_VERSION)
+CP = cp -fpR
+INSTALL_DIR = install -d -m0755
+INSTALL_BIN = install -m0755
+INSTALL_CONF = install -m0600
+define stub-rules
+all:
+	\$\$(Build/Prepare)
+	\$\$(Build/Compile)
+	\$\$(call Package/\$(1)/install,$owt/root)
+endef
+BuildPackage = \$(call stub-rules,\$(1))
+EOF
 	rm -f "$T/target-cc.log" "$T/host-cc.log"
-	if env CFLAGS="-O0 -DLETTERD_FROM_ENVIRONMENT" LDFLAGS= \
-	    make -C "$ow" CC="$T/target-cc" \
-	    CFLAGS="-Os -pipe -DLETTERD_PKG_MARKER -include $T/marker.h" \
-	    LDFLAGS="-Wl,-Map,$T/ow.map" HOSTCC="$T/host-cc" letterd >"$T/ow.log" 2>&1; then
-		ok "openwrt: CFLAGS in the environment, make CC=... CFLAGS=... LDFLAGS=... letterd"
-		made_with openwrt "$ow" "$T/ow.map"
+	if env CFLAGS="-O0 -DLETTERD_FROM_ENVIRONMENT" \
+	    make -C contrib/openwrt/letterd TOPDIR="$owt" >"$T/ow.log" 2>&1; then
+		ok "openwrt: the package's Build/Prepare, Build/Compile and install"
+		made_with openwrt "$owt/build/letterd-$(sed -n 's/^PKG_VERSION:=//p' \
+		    contrib/openwrt/letterd/Makefile)" "$T/ow.map"
 		check "openwrt: the environment's CFLAGS did not win" \
 		    sh -c '! grep -q LETTERD_FROM_ENVIRONMENT "$1"' - "$T/target-cc.log"
 	else
-		bad "openwrt: the build failed"
+		bad "openwrt: the package's Build/Prepare, Build/Compile and install"
 		tail -n 30 "$T/ow.log"
 	fi
-	check "openwrt: Build/Compile passes CC, CFLAGS, LDFLAGS and HOSTCC on make's command line" \
-	    sh -c 'for v in "CC=\"\$(TARGET_CC)\"" "CFLAGS=\"\$(TARGET_CFLAGS)" \
-	        "LDFLAGS=\"\$(TARGET_LDFLAGS)\"" "HOSTCC=\"\$(HOSTCC)\""; do
-	        grep -qF "$v" "$1" || exit 1; done' - contrib/openwrt/letterd/Makefile
+	check "openwrt: /usr/bin/letterd, mode 755" [ "$(mode "$owt/root/usr/bin/letterd")" = 755 ]
+	check "openwrt: /etc/init.d/letterd, mode 755" \
+	    [ "$(mode "$owt/root/etc/init.d/letterd")" = 755 ]
+	check "openwrt: /etc/config/letterd" [ -f "$owt/root/etc/config/letterd" ]
+	check "openwrt: the build left nothing in contrib/openwrt" \
+	    [ -z "$(git status --porcelain --ignored contrib/openwrt 2>/dev/null)" ]
 fi
 
 # ---- Buildroot's Config.in ------------------------------------------------------
