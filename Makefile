@@ -78,19 +78,22 @@ clean:
 # STATIC_OUT=build/mips-linux-gnu/letterd.  mkpage still runs on the host
 # (HOSTCC).  The size flags: -Os, one section per function and object so
 # that the linker drops what is unused, no unwind tables (C has no
-# exceptions), no build-id note.
+# exceptions), no build-id note.  STATIC_STRIP= keeps the symbols (for
+# nm); STATIC_EXTRA adds a board's own flags (tests/boards.sh, make boards).
 STATIC_CC = musl-gcc
 STATIC_OUT = build/static/letterd
 STATIC_CFLAGS = -std=c99 -Os -Wall -Wextra -pedantic -ffunction-sections \
     -fdata-sections -fno-asynchronous-unwind-tables
-STATIC_LDFLAGS = -static -s -Wl,--gc-sections -Wl,--build-id=none
+STATIC_STRIP = -s
+STATIC_LDFLAGS = -static $(STATIC_STRIP) -Wl,--gc-sections -Wl,--build-id=none
+STATIC_EXTRA =
 # make install puts letterd.1 here.
 MANDIR = $(PREFIX)/share/man
 
 static: $(SRC) $(HDR) loop_epoll.c loop_poll.c page.c Makefile
 	mkdir -p `dirname $(STATIC_OUT)`
-	$(STATIC_CC) $(STATIC_CFLAGS) $(LETTERD_CPPFLAGS) $(STATIC_LDFLAGS) \
-	    -o $(STATIC_OUT) $(SRC) page.c
+	$(STATIC_CC) $(STATIC_CFLAGS) $(LETTERD_CPPFLAGS) $(STATIC_EXTRA) \
+	    $(STATIC_LDFLAGS) -o $(STATIC_OUT) $(SRC) page.c
 
 # make static-test: the static build through the command-line and
 # integration suites, with its size and its memory right after start.
@@ -100,9 +103,23 @@ STATIC_BUDGET = 0
 static-test: static
 	LETTERD_SIZE_BUDGET=$(STATIC_BUDGET) sh tests/static.sh $(STATIC_OUT)
 
-# make cross-test: armhf, arm64 and big-endian mips builds, each run under
-# qemu-user while the native test client runs the integration suite.
+# make cross-test: every board of make boards (x86-64 natively; armhf,
+# armel, arm64, mipsel and big-endian mips under qemu-user) through the
+# command-line and integration suites, run by the native test client.
 cross-test: page.c
 	sh tests/cross.sh
 
 .PHONY: static static-test cross-test
+
+# ---- Board binaries ----------------------------------------------------------
+# make boards: a static letterd per kind of board into build/TARGET/letterd
+# (musl for x86-64, armhf, armel, arm64 and mipsel; glibc for big-endian
+# mips), each through make static with Debian's compilers, then a table of
+# their sizes; a binary over its budget fails.  The boards, their flags and
+# the budgets are in tests/boards.sh.  BOARDS="arm-linux-musleabihf ..."
+# builds only those; a missing compiler is named with its apt-get line.
+BOARDS =
+boards: page.c
+	BOARDS='$(BOARDS)' HOSTCC='$(HOSTCC)' sh tests/boards.sh
+
+.PHONY: boards

@@ -7,6 +7,7 @@
 # print "SKIP: ..." when it is absent; with CI=true a SKIP counts as a
 # failure.  The last line is "N passed, M failed"; the exit status is
 # non-zero on any failure.
+# shellcheck disable=SC2086 # the flag and source lists are split on purpose
 set -u
 cd "$(dirname "$0")" || exit 1
 
@@ -157,6 +158,9 @@ elif [ ! -d tests/browser/node_modules/playwright-core ]; then
 else
 	run "browser (chromium)" tests/browser/run.sh ./letterd
 fi
+
+# --- packaging: shellcheck, the init scripts, the Makefile as packages drive it --
+run "packaging" sh tests/packaging.sh
 
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

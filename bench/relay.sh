@@ -15,6 +15,7 @@
 # Too slow for tests/relay.sh (three to five minutes).  Every process is
 # stopped by its PID; every wait is bounded (bench/load has its own
 # deadline, and `timeout` guards it too).
+# shellcheck disable=SC2154 # NAME_port, NAME_pid: set by eval (tests/servers.sh)
 set -u
 BIN=${1:-./letterd}
 case $BIN in /*) ;; *) BIN=$(pwd)/$BIN ;; esac

@@ -26,6 +26,7 @@
 # SIGTERM (then SIGKILL); bench/load has its own deadline, and `timeout`
 # guards it too.
 
+# shellcheck disable=SC2086 # $BFLAGS is a list of flags
 set -u
 cd "$(dirname "$0")/.." || exit 2
 
@@ -75,6 +76,7 @@ S4_BOUND=20         # -C: the most the connect phase may take, s
 # 19,000 idle connections need as many descriptors in the server and in
 # bench/load (each raises its soft limit to the hard one); scale S3 down
 # if this machine's hard limit is lower than the 20,000 it was sized for.
+# shellcheck disable=SC3045 # dash, bash and BusyBox ash have ulimit -H
 HARD=$(ulimit -Hn)
 S3_NOTE=""
 if [ "$HARD" != unlimited ] && [ "$S3_N" -gt $((HARD - 1000)) ]; then

@@ -2,6 +2,7 @@
 # tests/cli.sh BINARY: the command line -- usage, version, bad values (exit
 # 2), an address in use (exit 1), -p 0 and IPv6 -- and a clean exit 0 on
 # SIGTERM and SIGINT.
+# shellcheck disable=SC2015 # ok never fails: "A && ok || bad" is if-then-else
 cd "$(dirname "$0")/.." || exit 1
 . tests/lib.sh
 bin=$1
@@ -32,6 +33,7 @@ for args in "-x" "-p" "-p 70000" "-p -1" "-p abc" "-i 0" "-i 1x" "-k -1" \
     "-r /etc/hostname" "extra"; do
 	# shellcheck disable=SC2086
 	expect_exit 2 "$bin" $args
+	# shellcheck disable=SC2086
 	"$bin" $args 2>&1 >/dev/null | grep -q 'usage:' && ok || bad "'$args': usage on stderr"
 done
 

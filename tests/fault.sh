@@ -19,6 +19,7 @@ group slowreader tests/fault "$bin" -i 10
 group resets tests/fault "$bin" -i 50
 # ulimit -n sets the soft and the hard limit, so letterd cannot raise it;
 # exec keeps the PID that start_server recorded.
+# shellcheck disable=SC2016 # $0 and $@ are the inner sh's
 group fdlimit tests/fault sh -c 'ulimit -n 64 && exec "$0" "$@"' "$bin" -i 50
 
 echo "$passed passed, $failed failed"

@@ -1,3 +1,4 @@
+# shellcheck shell=sh
 # tests/lib.sh - starting and stopping a server for a test, sourced by the
 # test scripts.  Every server is stopped by its PID; every wait is bounded.
 

@@ -10,6 +10,7 @@
 # directory, in the foreground (daemon off), and is stopped by its PID like
 # everything else here.  Without /usr/sbin/nginx: "SKIP: nginx missing".
 # The last line is "N passed, M failed"; the exit status is non-zero on failure.
+# shellcheck disable=SC2154 # NAME_port, NAME_pid, st: set by eval (tests/servers.sh)
 set -u
 BIN=${1:?usage: tests/nginx.sh BINARY}
 case $BIN in /*) ;; *) BIN=$(pwd)/$BIN ;; esac
@@ -118,7 +119,7 @@ EOF
 # A free port for nginx: one letterd picks it (-p 0) and gives it back.
 # Another program may take it in between, so nginx gets three tries.
 N=
-for try in 1 2 3; do
+for _ in 1 2 3; do
 	start spare "$BIN" -p 0 || finish
 	port=$spare_port
 	stop spare

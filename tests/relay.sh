@@ -28,6 +28,7 @@
 # Every process is started here and stopped by its PID (a trap kills what
 # is left); every wait is bounded.  Each check prints one line; the last
 # line is "N passed, M failed" and the exit status is non-zero on failure.
+# shellcheck disable=SC2154 # NAME_port, NAME_pid, st: set by eval (tests/servers.sh)
 set -u
 BIN=${1:?usage: tests/relay.sh BINARY}
 case $BIN in /*) ;; *) BIN=$(pwd)/$BIN ;; esac
@@ -79,6 +80,7 @@ fi
 echo "--- a letterd origin, a relay of it and a relay of that relay"
 start origin "$BIN" -p 0 -i 50 -M || { echo "$passed passed, $((failed + 1)) failed"; exit 1; }
 O=$origin_port
+# shellcheck disable=SC2015 # either start failing ends the run
 start relay1 "$BIN" -p 0 -M -u "ws://127.0.0.1:$O/ws" &&
 start relay2 "$BIN" -p 0 -M -i 10 -u "ws://127.0.0.1:$relay1_port/ws" ||
     { echo "$passed passed, $((failed + 1)) failed"; exit 1; }

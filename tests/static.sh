@@ -88,6 +88,7 @@ if start_server "$run"; then
 		echo "rss: $rss kB of the emulator process (not the board's figure)"
 	fi
 	stop_server TERM
+	# shellcheck disable=SC2015 # ok never fails
 	[ "$SERVER_STATUS" -eq 0 ] && ok || bad "exit status $SERVER_STATUS after SIGTERM"
 else
 	bad "$run did not start"

@@ -27,8 +27,8 @@ passed=0
 failed=0
 
 mkdir -p "$B"
-export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1}
-export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1}
+export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=1}"
+export UBSAN_OPTIONS="${UBSAN_OPTIONS:-print_stacktrace=1}"
 
 # The sources each target links: the server's files minus main.c (read
 # from the Makefile, so a new file is picked up), and page.c, which make
@@ -61,7 +61,7 @@ for t in http ws json utf8 conn conn_poll line; do
 	[ "$t" = conn_poll ] && extra=-DLETTERD_POLL=1
 	bin=$B/replay_$t
 	log=$B/$t.log
-	# shellcheck disable=SC2046 # word splitting of the source list is meant
+	# shellcheck disable=SC2046,SC2086 # word splitting of the flags and sources is meant
 	if ! "$CC" $WFLAGS -O1 -g $SAN $DEFS $extra -o "$bin" $F/replay.c $F/fuzz_$src.c \
 	    $(sources "$t") >"$log" 2>&1 || grep -q 'warning:' "$log"; then
 		echo "FAIL: build of replay_$t with $CC"
