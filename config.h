@@ -11,7 +11,7 @@
 #ifndef LETTERD_CONFIG_H
 #define LETTERD_CONFIG_H
 
-#define LETTERD_VERSION "0.1.0"
+#define LETTERD_VERSION "0.2.0"
 
 /* Defaults of the command-line flags. */
 #define DEFAULT_ADDR       "127.0.0.1" /* uvicorn's default; -b to expose */

@@ -17,7 +17,6 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 #include <sys/socket.h>
@@ -27,6 +26,7 @@
 #include "config.h"
 #include "conn.h"
 #include "feed.h"
+#include "format.h"
 #include "line.h"
 #include "log.h"
 #include "loop.h"
@@ -62,7 +62,7 @@ static void
 feed_error(struct conn *c, const struct line_ev *ev)
 {
 	char msg[128];
-	int n;
+	size_t n;
 
 	metrics.feed_errors++;
 	if (!c || c->u.feed.from_stdin) {
@@ -70,12 +70,12 @@ feed_error(struct conn *c, const struct line_ev *ev)
 		    (unsigned long long)ev->line, ev->why);
 		return;
 	}
-	n = snprintf(msg, sizeof(msg), "error: %s (line %llu)\n", ev->why,
+	n = format(msg, sizeof(msg), "error: %s (line %llu)\n", ev->why,
 	    (unsigned long long)ev->line);
-	if (conn_backlog(c) + (size_t)n > FEED_REPLY_MAX)
+	if (conn_backlog(c) + n > FEED_REPLY_MAX)
 		metrics.feed_replies_dropped++;
 	else
-		conn_queue(c, msg, (size_t)n);
+		conn_queue(c, msg, n);
 }
 
 /* What one event of the parser means: 0, or 1 when its value must wait

@@ -11,11 +11,11 @@
  * Only the fields letterd acts on are kept; the rest are checked for syntax
  * and counted.
  */
-#include <stdio.h>
 #include <string.h>
 #include <time.h>
 
 #include "config.h"
+#include "format.h"
 #include "http.h"
 
 /* RFC 9110 5.6.2: tchar, the characters of a method or field name. */
@@ -460,7 +460,7 @@ http_date(void)
 		/* RFC 9110 5.6.7: IMF-fixdate, English names whatever the
 		 * locale.  Not strftime: it would link the time-zone code
 		 * into a static binary for nothing. */
-		snprintf(date, sizeof(date), "%s, %02d %s %d %02d:%02d:%02d GMT",
+		format(date, sizeof(date), "%s, %02d %s %d %02d:%02d:%02d GMT",
 		    wday[tm.tm_wday], tm.tm_mday, mon[tm.tm_mon],
 		    tm.tm_year + 1900, tm.tm_hour, tm.tm_min, tm.tm_sec);
 		last = now;
@@ -472,20 +472,20 @@ size_t
 http_head(char *out, size_t cap, int status, const char *ctype, uint64_t clen,
           int keep_alive, const char *extra)
 {
-	int n;
+	size_t n;
 
 	if (status == 101)
-		n = snprintf(out, cap, "HTTP/1.1 101 %s\r\n%s\r\n",
+		n = format(out, cap, "HTTP/1.1 101 %s\r\n%s\r\n",
 		    http_reason(status), extra ? extra : "");
 	else
-		n = snprintf(out, cap,
+		n = format(out, cap,
 		    "HTTP/1.1 %d %s\r\nDate: %s\r\nServer: letterd\r\n"
 		    "%s%s%sContent-Length: %llu\r\nConnection: %s\r\n%s\r\n",
 		    status, http_reason(status), http_date(),
 		    ctype ? "Content-Type: " : "", ctype ? ctype : "",
 		    ctype ? "\r\n" : "", (unsigned long long)clen,
 		    keep_alive ? "keep-alive" : "close", extra ? extra : "");
-	return n < 0 || (size_t)n >= cap ? 0 : (size_t)n;
+	return n >= cap ? 0 : n;
 }
 
 size_t
@@ -493,21 +493,19 @@ http_error(char *out, size_t cap, int status, const char *extra, const char *why
            int body)
 {
 	char text[256];
-	size_t h;
-	int b;
+	size_t h, b;
 
-	b = snprintf(text, sizeof(text), why ? "%d %s: %s\n" : "%d %s\n", status,
+	b = format(text, sizeof(text), why ? "%d %s: %s\n" : "%d %s\n", status,
 	    http_reason(status), why);
-	if (b < 0 || (size_t)b >= sizeof(text))
+	if (b >= sizeof(text))
 		return 0;
-	h = http_head(out, cap, status, "text/plain; charset=utf-8",
-	    (uint64_t)b, 0, extra);
+	h = http_head(out, cap, status, "text/plain; charset=utf-8", b, 0, extra);
 	if (!body)
 		return h;
-	if (!h || h + (size_t)b >= cap)
+	if (!h || h + b >= cap)
 		return 0;
-	memcpy(out + h, text, (size_t)b);
-	return h + (size_t)b;
+	memcpy(out + h, text, b);
+	return h + b;
 }
 
 static int

@@ -7,8 +7,10 @@
  * with one call, so that lines from two sources never interleave.
  */
 #include <stdarg.h>
-#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
 
+#include "format.h"
 #include "log.h"
 
 int log_verbose;
@@ -17,13 +19,15 @@ static void
 log_line(const char *fmt, va_list ap)
 {
 	char line[512];
-	int n = snprintf(line, sizeof(line), "letterd: ");
+	size_t n = 9 + vformat(line + 9, sizeof(line) - 10, fmt, ap);
 
-	n += vsnprintf(line + n, sizeof(line) - (size_t)n - 1, fmt, ap);
-	if (n > (int)sizeof(line) - 2)
-		n = (int)sizeof(line) - 2;      /* cut long lines, keep the newline */
+	memcpy(line, "letterd: ", 9);
+	if (n > sizeof(line) - 2)
+		n = sizeof(line) - 2;      /* cut long lines, keep the newline */
 	line[n++] = '\n';
-	fwrite(line, 1, (size_t)n, stderr);
+	if (write(2, line, n) < 0) {
+		/* nowhere left to say it */
+	}
 }
 
 void

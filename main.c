@@ -31,6 +31,7 @@
 #include "conn.h"
 #include "entropy.h"
 #include "feed.h"
+#include "format.h"
 #include "log.h"
 #include "loop.h"
 #include "metrics.h"
@@ -55,23 +56,12 @@ static int stopping, stop_due;
 static int64_t tick_at;           /* when the tick is due */
 static int64_t tick_started = -1; /* microseconds, while a tick is unwritten */
 
+/* The usage, on standard output (-h) or standard error (a usage error). */
 static void
-die(const char *fmt, ...)
+usage(int fd)
 {
-	va_list ap;
-
-	va_start(ap, fmt);
-	fputs("letterd: ", stderr);
-	vfprintf(stderr, fmt, ap);
-	fputc('\n', stderr);
-	va_end(ap);
-	exit(1);
-}
-
-static void
-usage(FILE *f)
-{
-	fprintf(f,
+	char text[2048];
+	size_t n = format(text, sizeof(text),
 	    "usage: letterd [-hMvV] [-b addr] [-p port] [-i ms] [-k secs] [-m bytes]\n"
 	    "               [-c clients] [-r dir] [-o origin] [-u ws://HOST[:PORT][/PATH]\n"
 	    "               | -s path]\n"
@@ -95,17 +85,26 @@ usage(FILE *f)
 	    "  -V          print the version\n",
 	    DEFAULT_ADDR, DEFAULT_PORT, DEFAULT_TICK_MS, DEFAULT_PING_SECS,
 	    DEFAULT_MAX_MSG);
+
+	if (write(fd, text, n < sizeof(text) ? n : sizeof(text) - 1) < 0)
+		exit(2);
 }
 
-/* A usage error: one line saying what, the usage, exit 2. */
+/* A start-up error: one line, then the exit status; 2 is a usage error
+ * (docs/protocol.md 1.4), which prints the usage too. */
 static void
-bad_usage(const char *fmt, const char *arg)
+fail(int status, const char *fmt, ...)
 {
-	fputs("letterd: ", stderr);
-	fprintf(stderr, fmt, arg);
-	fputc('\n', stderr);
-	usage(stderr);
-	exit(2);
+	char line[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vformat(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	log_warn("%s", line);
+	if (status == 2)
+		usage(2);
+	exit(status);
 }
 
 static long
@@ -116,11 +115,8 @@ number(const char *s, long min, long max)
 
 	errno = 0;
 	v = strtol(s, &end, 10);
-	if (errno || end == s || *end || v < min || v > max) {
-		fprintf(stderr, "letterd: bad value '%s' (%ld..%ld)\n", s, min, max);
-		usage(stderr);
-		exit(2);
-	}
+	if (errno || end == s || *end || v < min || v > max)
+		fail(2, "bad value '%s' (%ld..%ld)", s, min, max);
 	return v;
 }
 
@@ -132,7 +128,7 @@ option_root(const char *dir)
 
 	if (!realpath(dir, route_opts.root) || stat(route_opts.root, &st) < 0 ||
 	    !S_ISDIR(st.st_mode))
-		bad_usage("-r %s: not a directory", dir);
+		fail(2, "-r %s: not a directory", dir);
 	if (!strcmp(route_opts.root, "/"))
 		route_opts.root[0] = '\0';
 	route_opts.root_len = strlen(route_opts.root);
@@ -157,32 +153,30 @@ options(int argc, char **argv)
 		case 'M': route_opts.metrics = 1; break;
 		case 'o':
 			if ((rc = origin_allow(&route_opts.origins, optarg)) < 0)
-				bad_usage(rc == -2 ? "-o %s: more than 16 origins" :
+				fail(2, rc == -2 ? "-o %s: more than 16 origins" :
 				    "-o %s: not an origin, scheme://HOST[:PORT], or *", optarg);
 			break;
 		case 'u':
 			if (relay_init(optarg) < 0)
-				bad_usage("-u %s: not a ws://HOST[:PORT][/PATH] URL", optarg);
+				fail(2, "-u %s: not a ws://HOST[:PORT][/PATH] URL", optarg);
 			opt_relay = 1;
 			break;
 		case 's':
 			if (feed_init(optarg) < 0)
-				bad_usage("-s %s: not a socket path (1..107 bytes) or -", optarg);
+				fail(2, "-s %s: not a socket path (1..107 bytes) or -", optarg);
 			opt_feed = 1;
 			break;
 		case 'v': log_verbose = 1; break;
-		case 'h': usage(stdout); exit(0);
-		case 'V': printf("letterd %s\n", LETTERD_VERSION); exit(0);
-		default: usage(stderr); exit(2);
+		case 'h': usage(1); exit(0);
+		case 'V': fputs("letterd " LETTERD_VERSION "\n", stdout); exit(0);
+		default: usage(2); exit(2);
 		}
 	}
-	if (optind != argc) {
-		usage(stderr);
-		exit(2);
-	}
+	if (optind != argc)
+		fail(2, "unexpected argument '%s'", argv[optind]);
 	/* docs/protocol.md 1.3: one source of values */
 	if (opt_relay && opt_feed)
-		bad_usage("-u and -s: choose one source of values%s", "");
+		fail(2, "-u and -s: choose one source of values");
 }
 
 static void
@@ -196,18 +190,18 @@ listen_start(void)
 	hints.ai_family = AF_UNSPEC;
 	hints.ai_socktype = SOCK_STREAM;
 	hints.ai_flags = AI_PASSIVE | AI_NUMERICHOST | AI_NUMERICSERV;
-	snprintf(port, sizeof(port), "%ld", opt_port);
+	format(port, sizeof(port), "%ld", opt_port);
 	if (getaddrinfo(opt_addr, port, &hints, &ai) != 0)
-		bad_usage("-b %s: not an IPv4 or IPv6 address", opt_addr);
+		fail(2, "-b %s: not an IPv4 or IPv6 address", opt_addr);
 	listen_fd = socket(ai->ai_family, ai->ai_socktype, ai->ai_protocol);
 	if (listen_fd < 0)
-		die("socket: %s", strerror(errno));
+		fail(1, "socket: %s", strerror(errno));
 	setsockopt(listen_fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
 	if (bind(listen_fd, ai->ai_addr, ai->ai_addrlen) < 0)
-		die("cannot listen on %s port %s: %s", opt_addr, port, strerror(errno));
+		fail(1, "cannot listen on %s port %s: %s", opt_addr, port, strerror(errno));
 	freeaddrinfo(ai);
 	if (listen(listen_fd, LISTEN_BACKLOG) < 0)
-		die("listen: %s", strerror(errno));
+		fail(1, "listen: %s", strerror(errno));
 	fcntl(listen_fd, F_SETFL, fcntl(listen_fd, F_GETFL) | O_NONBLOCK);
 	fcntl(listen_fd, F_SETFD, FD_CLOEXEC);
 }
@@ -222,17 +216,18 @@ listen_announce(void)
 {
 	struct sockaddr_storage ss;
 	socklen_t sl = sizeof(ss);
-	char host[INET6_ADDRSTRLEN];
+	char host[INET6_ADDRSTRLEN], line[128];
 	int v6;
 
 	getsockname(listen_fd, (struct sockaddr *)&ss, &sl);
 	v6 = ss.ss_family == AF_INET6;
-	inet_ntop(ss.ss_family, v6 ? (void *)&((struct sockaddr_in6 *)&ss)->sin6_addr :
-	    (void *)&((struct sockaddr_in *)&ss)->sin_addr, host, sizeof(host));
-	printf(v6 ? "letterd listening on http://[%s]:%u/\n" :
+	format_ip(host, sizeof(host), v6, v6 ? (void *)&((struct sockaddr_in6 *)&ss)->sin6_addr :
+	    (void *)&((struct sockaddr_in *)&ss)->sin_addr);
+	format(line, sizeof(line), v6 ? "letterd listening on http://[%s]:%u/\n" :
 	    "letterd listening on http://%s:%u/\n", host,
-	    ntohs(v6 ? ((struct sockaddr_in6 *)&ss)->sin6_port :
+	    (unsigned)ntohs(v6 ? ((struct sockaddr_in6 *)&ss)->sin6_port :
 	    ((struct sockaddr_in *)&ss)->sin_port));
+	fputs(line, stdout);
 	fflush(stdout);
 }
 
@@ -379,9 +374,9 @@ setup(void)
 	sa.sa_handler = SIG_IGN;
 	sigaction(SIGPIPE, &sa, NULL);
 	if (loop_init(maxfd) < 0 || conn_init(maxfd) < 0 || pubsub_init(maxfd) < 0)
-		die("out of memory");
+		fail(1, "out of memory");
 	if (pipe(sig_pipe) < 0)
-		die("pipe: %s", strerror(errno));
+		fail(1, "pipe: %s", strerror(errno));
 	for (i = 0; i < 2; i++) {
 		fcntl(sig_pipe[i], F_SETFL, O_NONBLOCK);
 		fcntl(sig_pipe[i], F_SETFD, FD_CLOEXEC);
@@ -391,7 +386,7 @@ setup(void)
 	sigaction(SIGTERM, &sa, NULL);
 	if (loop_add(listen_fd, LOOP_READ, on_listen) < 0 ||
 	    loop_add(sig_pipe[0], LOOP_READ, on_signal_pipe) < 0)
-		die("event loop: %s", strerror(errno));
+		fail(1, "event loop: %s", strerror(errno));
 	tick_timer = loop_timer(on_tick);
 	ping_timer = loop_timer(on_ping);
 	accept_timer = loop_timer(on_accept);
@@ -407,7 +402,7 @@ start(void)
 
 	if (opt_relay) {
 		if (relay_start(-1) < 0)
-			die("event loop: no timer left");
+			fail(1, "event loop: no timer left");
 	} else if (opt_feed) {
 		if (feed_start() < 0)
 			exit(1);

@@ -8,8 +8,8 @@
  * kilobytes to every static binary for the one place that needs it.
  */
 #include <stdarg.h>
-#include <stdio.h>
 
+#include "format.h"
 #include "metrics.h"
 
 struct metrics metrics;
@@ -79,14 +79,14 @@ static void
 metrics_add(char *out, size_t cap, size_t *len, const char *fmt, ...)
 {
 	va_list ap;
-	int n;
+	size_t n;
 
 	if (*len >= cap)
 		return;
 	va_start(ap, fmt);
-	n = vsnprintf(out + *len, cap - *len, fmt, ap);
+	n = vformat(out + *len, cap - *len, fmt, ap);
 	va_end(ap);
-	*len = n < 0 || (size_t)n >= cap - *len ? cap : *len + (size_t)n;
+	*len = n >= cap - *len ? cap : *len + n;
 }
 
 /* The head of a metric: its help and its type. */
@@ -103,7 +103,7 @@ metrics_head(char *out, size_t cap, size_t *len, const char *name,
 static const char *
 metrics_seconds(int64_t us, char buf[32])
 {
-	int n = snprintf(buf, 32, "%lld.%06lld", (long long)(us / 1000000),
+	size_t n = format(buf, 32, "%lld.%06lld", (long long)(us / 1000000),
 	    (long long)(us % 1000000));
 
 	while (n > 0 && buf[n - 1] == '0')

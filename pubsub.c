@@ -14,11 +14,11 @@
  * whatever it misses (conflation), so a slow reader costs a bitmap, not a
  * queue, and never delays the others (docs/protocol.md 5.4).
  */
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/uio.h>
 
+#include "format.h"
 #include "json.h"
 #include "log.h"
 #include "metrics.h"
@@ -137,10 +137,10 @@ static void
 pubsub_reply(struct conn *c, const char *fmt, const char *arg)
 {
 	char msg[WS_CONTROL_MAX];
-	int n = snprintf(msg, sizeof(msg), fmt, arg);
+	size_t n = format(msg, sizeof(msg), fmt, arg);
 
-	if (n > 0 && (size_t)n < sizeof(msg))
-		conn_ws_send(c, WS_OP_TEXT, msg, (size_t)n);
+	if (n < sizeof(msg))
+		conn_ws_send(c, WS_OP_TEXT, msg, n);
 	metrics.replies++;
 }
 

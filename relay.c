@@ -26,7 +26,6 @@
  */
 #include <errno.h>
 #include <netdb.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -36,6 +35,7 @@
 #include "config.h"
 #include "conn.h"
 #include "entropy.h"
+#include "format.h"
 #include "http.h"
 #include "json.h"
 #include "log.h"
@@ -195,16 +195,16 @@ relay_connected(struct conn *c)
 {
 	char req[1600], key[25];
 	uint8_t nonce[16];
-	int n;
+	size_t n;
 
 	entropy_bytes(nonce, sizeof(nonce));
 	base64_encode(nonce, sizeof(nonce), key);
 	ws_accept(key, 24, relay_accept);
-	n = snprintf(req, sizeof(req), "GET %s HTTP/1.1\r\nHost: %s\r\n"
+	n = format(req, sizeof(req), "GET %s HTTP/1.1\r\nHost: %s\r\n"
 	    "Upgrade: websocket\r\nConnection: Upgrade\r\n"
 	    "Sec-WebSocket-Key: %s\r\nSec-WebSocket-Version: 13\r\n\r\n",
 	    relay_path, relay_authority, key);
-	conn_queue(c, req, (size_t)n);
+	conn_queue(c, req, n);
 }
 
 /* Checks the server's handshake (RFC 6455 4.1, the client's duties): 101,
@@ -232,15 +232,16 @@ static void
 relay_subscribe(struct conn *c)
 {
 	char cmd[64];
-	int i, n;
+	size_t n;
+	int i;
 
 	conn_ws_start(c, WS_CLIENT);
 	relay_open = 1;
 	relay_attempt = 0;
 	for (i = 0; i < STATE_LETTERS; i++) {
-		n = snprintf(cmd, sizeof(cmd),
+		n = format(cmd, sizeof(cmd),
 		    "{\"action\": \"subscribe\", \"letter\": \"%c\"}", 'A' + i);
-		conn_ws_send(c, WS_OP_TEXT, cmd, (size_t)n);
+		conn_ws_send(c, WS_OP_TEXT, cmd, n);
 	}
 	log_warn("upstream %s: connected", relay_authority);
 }
@@ -313,7 +314,7 @@ relay_input(struct conn *c, uint8_t *p, size_t n)
 	}
 	used = conn_ws_input(c, p, n, RELAY_MAX_MSG, &ev);
 	if (ev.type == WS_CLOSE || ev.type == WS_FAIL)
-		snprintf(relay_why, sizeof(relay_why), ev.type == WS_CLOSE ?
+		format(relay_why, sizeof(relay_why), ev.type == WS_CLOSE ?
 		    "closed by the upstream with %d" : "protocol error, closed with %d",
 		    ev.code);
 	return used;

@@ -13,13 +13,13 @@
  * answers with Connection: close and ends the connection once it is out.
  */
 #include <fcntl.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include <sys/stat.h>
 
 #include "config.h"
+#include "format.h"
 #include "http.h"
 #include "log.h"
 #include "loop.h"
@@ -98,7 +98,7 @@ route_open_static(const struct http_req *r, char *rel, size_t cap, struct stat *
 
 	if (!route_opts.has_root ||
 	    http_static_name(r->path + 8, r->path_len - 8, rel, cap) < 0 ||
-	    snprintf(full, sizeof(full), "%s/%s", route_opts.root, rel) >= (int)sizeof(full) ||
+	    format(full, sizeof(full), "%s/%s", route_opts.root, rel) >= sizeof(full) ||
 	    !realpath(full, real) || strncmp(real, route_opts.root, route_opts.root_len) ||
 	    real[route_opts.root_len] != '/')
 		return -1;
@@ -198,7 +198,7 @@ route_upgrade(struct conn *c, const struct http_req *r)
 		return;
 	}
 	/* No Sec-WebSocket-Extensions or -Protocol: none is negotiated. */
-	snprintf(extra, sizeof(extra), "Upgrade: websocket\r\nConnection: Upgrade\r\n"
+	format(extra, sizeof(extra), "Upgrade: websocket\r\nConnection: Upgrade\r\n"
 	    "Sec-WebSocket-Accept: %s\r\n", accept);
 	n = http_head(head, sizeof(head), 101, NULL, 0, 1, extra);
 	if (conn_queue(c, head, n) == 0)

@@ -95,7 +95,7 @@ for t in itest stest mtest hostile fault; do
 done
 
 # --- unit tests: published vectors, tables, every split ----------------------
-for t in codec:"sha1.c base64.c utf8.c" json:"json.c" http:"http.c" \
+for t in codec:"sha1.c base64.c utf8.c" json:"json.c" http:"http.c format.c" format:"format.c" \
     ws:"ws.c utf8.c sha1.c base64.c" line:"line.c json.c" origin:"origin.c"; do
 	name=${t%%:*}
 	srcs=${t#*:}

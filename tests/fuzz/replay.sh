@@ -46,7 +46,7 @@ SERVER=$(server_src)
 
 sources() {
 	case $1 in
-	http) echo "http.c origin.c" ;;
+	http) echo "http.c origin.c format.c" ;;
 	ws) echo "ws.c utf8.c sha1.c base64.c $F/utf8_ref.c" ;;
 	json) echo json.c ;;
 	utf8) echo "utf8.c $F/utf8_ref.c" ;;

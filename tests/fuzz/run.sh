@@ -49,7 +49,7 @@ SERVER="$(sed -n 's/^SRC *= *//p' Makefile | tr ' ' '\n' | grep -v '^main\.c$' |
 
 sources() {
 	case $1 in
-	http) echo "http.c origin.c" ;;
+	http) echo "http.c origin.c format.c" ;;
 	ws) echo "ws.c utf8.c sha1.c base64.c $F/utf8_ref.c" ;;
 	json) echo json.c ;;
 	utf8) echo "utf8.c $F/utf8_ref.c" ;;
