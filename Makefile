@@ -69,7 +69,7 @@ clean:
 
 .PHONY: all test fuzz bench install clean
 
-# ---- Static and cross builds, the man page (issue 7) -----------------------
+# ---- Static and cross builds, the man page --------------------------------
 # make static: one fully static, stripped letterd at $(STATIC_OUT), built
 # with musl by default.  Every source goes to the compiler in one command,
 # so no object of the normal build is touched and ./letterd stays as it is;
@@ -97,7 +97,7 @@ static: $(SRC) $(HDR) loop_epoll.c loop_poll.c page.c Makefile
 
 # make static-test: the static build through the command-line and
 # integration suites, with its size and its memory right after start.
-# STATIC_BUDGET=BYTES makes a larger binary a failure; issue 7 aims at
+# STATIC_BUDGET=BYTES makes a larger binary a failure; docs/portability.md aims at
 # 98304 (96 KiB) for x86-64.  0 only prints the size.
 STATIC_BUDGET = 0
 static-test: static

@@ -19,7 +19,8 @@ static const char base64_alphabet[] =
 /* Each 3 input bytes become 4 characters of 6 bits each (RFC 4648 4).  A
  * last group of 1 or 2 bytes is zero-filled on the right and the characters
  * that carry no input bits are written as '='. */
-size_t base64_encode(const uint8_t *in, size_t n, char *out)
+size_t
+base64_encode(const uint8_t *in, size_t n, char *out)
 {
 	size_t i, o = 0;
 
@@ -45,14 +46,16 @@ size_t base64_encode(const uint8_t *in, size_t n, char *out)
  * the alphabet is written down once.  memchr, not strchr, so that a NUL in
  * the input is not found as the string's terminator; 64, not sizeof,
  * for the same reason. */
-static int base64_value(char ch)
+static int
+base64_value(char ch)
 {
 	const char *p = memchr(base64_alphabet, ch, 64);
 
 	return p ? (int)(p - base64_alphabet) : -1;
 }
 
-long base64_decode(const char *in, size_t n, uint8_t *out, size_t cap)
+long
+base64_decode(const char *in, size_t n, uint8_t *out, size_t cap)
 {
 	size_t i, j, o = 0;
 

@@ -72,7 +72,7 @@
 
 /* Feed mode (-s): the most writers connected at once, and how much of its
  * error replies a writer may leave unread before more are dropped (a
- * writer that never reads must never block letterd, docs/protocol.md 6.3). */
+ * writer that never reads must never block letterd, docs/protocol.md 6.2). */
 #define FEED_MAX_WRITERS     64
 #define FEED_REPLY_MAX       4096
 

@@ -45,7 +45,8 @@ struct conn_in;
 struct conn_out;
 
 /* One connection: 96 bytes on LP64, because every idle client costs this
- * and nothing more (docs/protocol.md 7.1 sets the budget at 100 bytes).
+ * and nothing more (the budget is 100 bytes per idle client, measured by
+ * bench/run.sh's S3).
  * The protocols' parts share their memory in the union. */
 struct conn {
 	int fd;

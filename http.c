@@ -228,7 +228,7 @@ http_req_field(void *ctx, const char *p, size_t n, const char *v, size_t vn)
 		r->ws_version_len = vn;
 	} else if (http_ieq(p, n, "origin")) {
 		/* RFC 6454 7.3: a request carries at most one; the policy
-		 * refuses a second (docs/protocol.md 4.3) */
+		 * refuses a second (docs/protocol.md 3.6) */
 		r->origin = v;
 		r->origin_len = vn;
 		r->origin_count++;

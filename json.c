@@ -59,13 +59,15 @@ static int json_value(struct json_cur *c, int depth, struct json_found *top);
  * the end of input, so every caller can compare it with a character and a
  * truncated text simply fails the comparison.
  */
-static int json_peek(const struct json_cur *c)
+static int
+json_peek(const struct json_cur *c)
 {
 	return c->i < c->n ? (unsigned char)c->s[c->i] : -1;
 }
 
 /* Steps over the next byte if it is ch, so the cursor never passes n. */
-static int json_eat(struct json_cur *c, int ch)
+static int
+json_eat(struct json_cur *c, int ch)
 {
 	if (json_peek(c) != ch)
 		return 0;
@@ -75,7 +77,8 @@ static int json_eat(struct json_cur *c, int ch)
 
 /* RFC 8259 2: whitespace is space, tab, LF and CR; nothing else (no \v,
  * no \f, no U+00A0). */
-static void json_ws(struct json_cur *c)
+static void
+json_ws(struct json_cur *c)
 {
 	int ch;
 
@@ -85,7 +88,8 @@ static void json_ws(struct json_cur *c)
 }
 
 /* The literals true, false and null (RFC 8259 3), case-sensitive. */
-static int json_word(struct json_cur *c, const char *word)
+static int
+json_word(struct json_cur *c, const char *word)
 {
 	size_t k = strlen(word);
 
@@ -96,7 +100,8 @@ static int json_word(struct json_cur *c, const char *word)
 }
 
 /* One or more digits; the grammar never allows an empty run. */
-static int json_digits(struct json_cur *c)
+static int
+json_digits(struct json_cur *c)
 {
 	size_t start = c->i;
 
@@ -109,7 +114,8 @@ static int json_digits(struct json_cur *c)
  * 1-9 followed by digits.  So "01" stops after the "0" and the caller then
  * meets a stray "1"; "+1", ".5", "1.", "1e" and "-" fail here.  The value
  * itself is never needed: numbers only occur under keys we ignore. */
-static int json_number(struct json_cur *c)
+static int
+json_number(struct json_cur *c)
 {
 	json_eat(c, '-');
 	if (!json_eat(c, '0') && json_digits(c) != 0)
@@ -132,7 +138,8 @@ static int json_number(struct json_cur *c)
  * as RFC 8259 7 describes.  Decoding keys and values, rather than comparing
  * the raw bytes, is what makes "\u0061ction" the same key as "action".
  */
-static void json_byte(struct json_str *out, unsigned b)
+static void
+json_byte(struct json_str *out, unsigned b)
 {
 	if (out->len < sizeof out->buf)
 		out->buf[out->len++] = (unsigned char)b;
@@ -141,14 +148,16 @@ static void json_byte(struct json_str *out, unsigned b)
 }
 
 /* A high surrogate followed by anything but a low one is a lone surrogate. */
-static void json_lone(struct json_str *out)
+static void
+json_lone(struct json_str *out)
 {
 	if (out->high != 0)
 		out->nomatch = 1;
 	out->high = 0;
 }
 
-static void json_codepoint(struct json_str *out, unsigned cp)
+static void
+json_codepoint(struct json_str *out, unsigned cp)
 {
 	static const unsigned lead[] = { 0x00, 0xC0, 0xE0, 0xF0 };
 	int extra;
@@ -175,7 +184,8 @@ static void json_codepoint(struct json_str *out, unsigned cp)
 }
 
 /* Four hex digits of a \u escape, either case. */
-static int json_hex4(struct json_cur *c, unsigned *cp)
+static int
+json_hex4(struct json_cur *c, unsigned *cp)
 {
 	int k, ch;
 
@@ -195,7 +205,8 @@ static int json_hex4(struct json_cur *c, unsigned *cp)
 
 /* Called with the cursor on the opening quote; leaves it after the closing
  * one. */
-static int json_string(struct json_cur *c, struct json_str *out)
+static int
+json_string(struct json_cur *c, struct json_str *out)
 {
 	/* RFC 8259 7: the two-character escapes and what they stand for. */
 	static const char names[] = "\"\\/bfnrt", means[] = "\"\\/\b\f\n\r\t";
@@ -230,7 +241,8 @@ static int json_string(struct json_cur *c, struct json_str *out)
 	return 0;
 }
 
-static int json_is(const struct json_str *str, const char *word)
+static int
+json_is(const struct json_str *str, const char *word)
 {
 	return !str->nomatch && str->len == strlen(word) &&
 	       memcmp(str->buf, word, str->len) == 0;
@@ -245,8 +257,9 @@ static int json_is(const struct json_str *str, const char *word)
  */
 
 /* One member of the outermost object, the cursor on its value. */
-static int json_member(struct json_cur *c, int depth,
-                       const struct json_str *key, struct json_found *top)
+static int
+json_member(struct json_cur *c, int depth,
+	    const struct json_str *key, struct json_found *top)
 {
 	struct json_str v;
 	int str = json_peek(c) == '"';
@@ -268,8 +281,9 @@ static int json_member(struct json_cur *c, int depth,
 	return 0;
 }
 
-static int json_container(struct json_cur *c, int depth,
-                          struct json_found *top)
+static int
+json_container(struct json_cur *c, int depth,
+	       struct json_found *top)
 {
 	int close = json_peek(c) == '{' ? '}' : ']';
 	struct json_str key;
@@ -298,7 +312,8 @@ static int json_container(struct json_cur *c, int depth,
 
 /* Any value, the cursor on its first byte.  depth is that of the container
  * holding it (0 for the whole text); top goes only to an object. */
-static int json_value(struct json_cur *c, int depth, struct json_found *top)
+static int
+json_value(struct json_cur *c, int depth, struct json_found *top)
 {
 	struct json_str skip;
 	int ch = json_peek(c);
@@ -329,8 +344,9 @@ static int json_value(struct json_cur *c, int depth, struct json_found *top)
 /* The whole text, one JSON value with whitespace around it.  Returns -1
  * with *why set if it is not, else 1 if it is an object, 0 if not; what the
  * outermost object held is in *f. */
-static int json_text(const char *s, size_t n, struct json_found *f,
-                     const char **why)
+static int
+json_text(const char *s, size_t n, struct json_found *f,
+	  const char **why)
 {
 	struct json_cur c = { s, n, 0, "invalid JSON" };
 	int object;
@@ -345,8 +361,9 @@ static int json_text(const char *s, size_t n, struct json_found *f,
 	return object;
 }
 
-int json_command(const char *s, size_t n, struct json_command *cmd,
-                 const char **why)
+int
+json_command(const char *s, size_t n, struct json_command *cmd,
+	     const char **why)
 {
 	struct json_found f;
 	int object = json_text(s, n, &f, why);
@@ -377,15 +394,16 @@ int json_command(const char *s, size_t n, struct json_command *cmd,
 
 /*
  * A server's value message, as a relay receives it from its upstream
- * (docs/protocol.md 5.2): exactly {"X": NUMBER} with any JSON whitespace,
+ * (docs/protocol.md 5.3): exactly {"X": NUMBER} with any JSON whitespace,
  * one member named by an upper-case letter, its value any RFC 8259 number.
  * The number is handed back as the bytes it was written with, because a
  * relay passes values on verbatim (21.5 stays 21.5, 1e3 stays 1e3).
  * Anything else -- an error reply, the unsubscribe message -- is
  * well-formed but not a value.  A grammar this small needs no recursion.
  */
-int json_value_msg(const char *s, size_t n, int *letter, const char **num,
-                   size_t *num_len)
+int
+json_value_msg(const char *s, size_t n, int *letter, const char **num,
+	       size_t *num_len)
 {
 	struct json_cur c = { s, n, 0, NULL };
 	struct json_str key;

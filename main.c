@@ -299,7 +299,7 @@ on_stop(void)
 }
 
 /* SIGINT/SIGTERM: stop accepting, close 1001 to every client, and give
- * them SHUTDOWN_MS to answer (docs/protocol.md 1.3). */
+ * them SHUTDOWN_MS to answer (docs/protocol.md 1.6). */
 static void
 shutdown_start(void)
 {

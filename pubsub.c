@@ -1,7 +1,7 @@
 /*
  * pubsub.c - WebSocket clients: commands in, values out.
  *
- * A client's text messages are commands (docs/protocol.md 5.1), parsed by
+ * A client's text messages are commands (docs/protocol.md 4.1), parsed by
  * json_command() (json.c).  Subscribing answers with the letter's current
  * frame at once; every later value reaches the client through the fan-out.
  *
@@ -12,7 +12,7 @@
  * straight from the ones state.c encoded, with one writev.  A client whose
  * socket is full keeps at most one owed value per letter -- the latest --
  * whatever it misses (conflation), so a slow reader costs a bitmap, not a
- * queue, and never delays the others (docs/protocol.md 5.4).
+ * queue, and never delays the others (docs/protocol.md 4.4).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -144,7 +144,7 @@ pubsub_reply(struct conn *c, const char *fmt, const char *arg)
 	metrics.replies++;
 }
 
-/* One text message: a command (docs/protocol.md 5.1). */
+/* One text message: a command (docs/protocol.md 4.1). */
 static void
 pubsub_command(struct conn *c, const uint8_t *p, size_t n)
 {

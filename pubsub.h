@@ -28,7 +28,7 @@ void pubsub_join(struct conn *c);
 /* The tick: all 26 values are redrawn and every subscriber owes its
  * letters. */
 void pubsub_tick(void);
-/* Letter (0..25) is now the JSON number num[0..n) (docs/protocol.md 5.2),
+/* Letter (0..25) is now the JSON number num[0..n) (docs/protocol.md 4.3),
  * from the relay's upstream or a feed.  Returns 0 when its subscribers owe
  * it; 1 when the letter already changed since the last flush, so that its
  * subscribers have not all seen that value yet: then nothing changed, and

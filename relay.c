@@ -1,6 +1,6 @@
 /*
  * relay.c - relay mode (-u ws://HOST[:PORT][/PATH]): letterd as the front
- * end of another server of the same protocol (docs/protocol.md 6).
+ * end of another server of the same protocol (docs/protocol.md 5).
  *
  * Instead of drawing its own values, letterd keeps ONE WebSocket
  * connection to the upstream -- the client side of RFC 6455 --, subscribes
@@ -125,7 +125,7 @@ relay_init(const char *url)
 
 /* The next attempt: 100 ms doubling with each failure, capped at 2 s, plus
  * up to half as much again (still capped), so that relays restarted
- * together do not all knock at the same moment (docs/protocol.md 6.3). */
+ * together do not all knock at the same moment (docs/protocol.md 5.4). */
 static int64_t
 relay_backoff(void)
 {
@@ -227,7 +227,7 @@ relay_check_101(const struct http_resp *r)
 	return NULL;
 }
 
-/* The 101 is good: subscribe to every letter (docs/protocol.md 6.1). */
+/* The 101 is good: subscribe to every letter (docs/protocol.md 5.3). */
 static void
 relay_subscribe(struct conn *c)
 {

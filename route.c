@@ -36,7 +36,7 @@ extern const size_t page_html_len;
  * struct, PATH_MAX bytes of root included, would be stored in the binary. */
 struct route_opts route_opts;
 
-/* Answers with an error and closes after it (docs/protocol.md 2.1: every
+/* Answers with an error and closes after it (docs/protocol.md 2.3: every
  * error response has Connection: close).  r is the request as far as it
  * was parsed: a response to HEAD has no content (RFC 9110 9.3.2). */
 static void
@@ -89,7 +89,7 @@ route_page(struct conn *c, const struct http_req *r)
  * then resolves every symlink, and the result must still lie under the
  * resolved root, so a link out of DIR is a 404 like a missing file.  (A
  * directory swapped for a link between realpath and open is not caught:
- * O_NOFOLLOW covers only the last component; docs/protocol.md 2.3.) */
+ * O_NOFOLLOW covers only the last component; docs/protocol.md 2.5.) */
 static int
 route_open_static(const struct http_req *r, char *rel, size_t cap, struct stat *st)
 {
@@ -242,7 +242,7 @@ route_input(struct conn *c, uint8_t *p, size_t n)
 	long len;
 
 	if (c->u.http.body_left) {
-		/* docs/protocol.md 2.1: a GET may carry a body; it is read
+		/* docs/protocol.md 2.2: a GET may carry a body; it is read
 		 * and discarded, so that keep-alive stays in step */
 		skip = n < c->u.http.body_left ? n : (size_t)c->u.http.body_left;
 		c->u.http.body_left -= skip;

@@ -15,14 +15,16 @@
 #include "sha1.h"
 
 /* Left circular shift S^k (RFC 3174 3(c)); k is always 1..31 here. */
-static uint32_t sha1_rol(uint32_t x, unsigned k)
+static uint32_t
+sha1_rol(uint32_t x, unsigned k)
 {
 	return (x << k) | (x >> (32 - k));
 }
 
 /* Processes one 64-byte block into h: "method 1" of RFC 3174 6.1, with the
  * whole 80-word schedule W in memory because it is the clearest form. */
-static void sha1_block(uint32_t h[5], const uint8_t p[64])
+static void
+sha1_block(uint32_t h[5], const uint8_t p[64])
 {
 	uint32_t w[80], a, b, c, d, e, f, k, t;
 	unsigned i;
@@ -54,7 +56,8 @@ static void sha1_block(uint32_t h[5], const uint8_t p[64])
 	h[0] += a; h[1] += b; h[2] += c; h[3] += d; h[4] += e;  /* step e */
 }
 
-void sha1_init(struct sha1_ctx *c)
+void
+sha1_init(struct sha1_ctx *c)
 {
 	/* The initial H0..H4 of RFC 3174 6.1. */
 	c->h[0] = 0x67452301;
@@ -69,7 +72,8 @@ void sha1_init(struct sha1_ctx *c)
 /* Input arrives in pieces of any size: gather it in c->block and compress
  * each time 64 bytes are there.  One copy per byte is nothing next to the
  * 80 rounds, and the handshake hashes 60 bytes. */
-void sha1_update(struct sha1_ctx *c, const void *data, size_t n)
+void
+sha1_update(struct sha1_ctx *c, const void *data, size_t n)
 {
 	const uint8_t *p = data;
 
@@ -93,7 +97,8 @@ void sha1_update(struct sha1_ctx *c, const void *data, size_t n)
 /* Padding (RFC 3174 4): a 1 bit, zeros up to 56 bytes mod 64, then the
  * message length in bits as a 64-bit big-endian number.  The length is
  * taken before padding is fed through sha1_update, which counts it too. */
-void sha1_final(struct sha1_ctx *c, uint8_t out[SHA1_LEN])
+void
+sha1_final(struct sha1_ctx *c, uint8_t out[SHA1_LEN])
 {
 	static const uint8_t pad[64] = { 0x80 };
 	uint64_t bits = c->bytes * 8;   /* RFC 3174 limits messages to 2^64 bits */

@@ -115,6 +115,7 @@ run "fuzz replay (asan+ubsan)" sh tests/fuzz/replay.sh "$CC"
 #   faults       slowloris, a slow reader, resets, fd exhaustion (tests/fault.c)
 #   relay        relay mode against letterd, tests/origin.py and a fake
 #                upstream that misbehaves (tests/rtest.c)
+run "docs" tests/docs.sh
 run "command line" tests/cli.sh ./letterd
 for variant in epoll:./letterd asan+ubsan:$B/letterd-asan poll:$B/letterd-poll; do
 	build_name=${variant%%:*}

@@ -24,7 +24,8 @@
 	((uint32_t)(need) << 16 | (uint32_t)(lo) << 8 | (uint32_t)(hi))
 
 /* The state after lead byte b: the table of RFC 3629 4, row by row. */
-static uint32_t utf8_lead(uint8_t b)
+static uint32_t
+utf8_lead(uint8_t b)
 {
 	if (b < 0x80)
 		return UTF8_OK;                          /* ASCII */
@@ -48,7 +49,8 @@ static uint32_t utf8_lead(uint8_t b)
 }
 
 /* st must be UTF8_OK or a value this function returned. */
-uint32_t utf8_feed(uint32_t st, const uint8_t *s, size_t n)
+uint32_t
+utf8_feed(uint32_t st, const uint8_t *s, size_t n)
 {
 	size_t i;
 

@@ -979,7 +979,7 @@ static void test_http_error(void)
 		/* for HEAD: the same head, Content-Length included, no body */
 		{
 			char h[512];
-			size_t hn = http_error(h, sizeof h, st[i], extra, 0);
+			size_t hn = http_error(h, sizeof h, st[i], extra, NULL, 0);
 
 			CHECK(hn > 0 && hn + body == n && !memcmp(h, line, strlen(line)) &&
 			      !memcmp(h + hn - 4, "\r\n\r\n", 4),

@@ -518,7 +518,7 @@ static void test_ws_valid(void)
 	wire_free(&w);
 	ws_log_free(&e);
 
-	/* the limit itself is accepted (PROTOCOL.md: 4096 yes, 4097 no) */
+	/* the limit itself is accepted (docs/protocol.md 3.2: 4096 yes, 4097 no) */
 	wire_init(&w);
 	wire_head(&w, FIN | WS_OP_TEXT, LEN_MIN, DEFAULT_MAX_MSG);
 	wire_data(&w, big, DEFAULT_MAX_MSG);
