@@ -102,7 +102,9 @@ route_open_static(const struct http_req *r, char *rel, size_t cap, struct stat *
 	    !realpath(full, real) || strncmp(real, route_opts.root, route_opts.root_len) ||
 	    real[route_opts.root_len] != '/')
 		return -1;
-	fd = open(real, O_RDONLY | O_NOFOLLOW);
+	/* O_NONBLOCK: opening a FIFO would wait for a writer, and the whole
+	 * server with it; on a regular file it changes nothing */
+	fd = open(real, O_RDONLY | O_NOFOLLOW | O_NONBLOCK);
 	if (fd >= 0 && (fstat(fd, st) < 0 || !S_ISREG(st->st_mode))) {
 		close(fd);
 		fd = -1;
@@ -283,6 +285,10 @@ route_owed(struct conn *c)
 		c->u.http.file_fd = -1;
 		c->flags &= ~F_BUSY;
 	}
+	/* the socket took the last piece: the time a response may take runs
+	 * from here, so a large file to a reader that keeps reading is never
+	 * cut off, while one that stops is (docs/protocol.md 2.4) */
+	conn_set_deadline(c, loop_now() + HTTP_DEADLINE_MS);
 	return conn_queue(c, buf, (size_t)n) < 0 ? -1 : 0;
 }
 

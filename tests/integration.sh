@@ -27,6 +27,8 @@ printf 'SECRET-OUTSIDE-DIR\n' >"$tree/secret.txt"
 ln -s hello.txt "$tree/static-root/inside-link"
 ln -s ../secret.txt "$tree/static-root/out-link"
 ln -s .. "$tree/static-root/out-dir"
+mkfifo "$tree/static-root/fifo"
+dd if=/dev/zero of="$tree/static-root/big.bin" bs=1048576 count=10 2>/dev/null
 
 passed=0
 failed=0

@@ -10,18 +10,28 @@
  *   DIR/out-link          a symlink to ../secret.txt (outside: 404)
  *   DIR/out-dir           a symlink to .. (outside: 404)
  *   DIR/../secret.txt     "SECRET-OUTSIDE-DIR\n", which must never be served
+ *   DIR/fifo              a FIFO no one writes to: 404, and it must not
+ *                         block the server
+ *   DIR/big.bin           BIG_LEN bytes, for a slow reader
  *
  * Every traversal attempt must get 404 (or 400 where the request itself is
  * malformed) and no response may ever carry the secret.
  */
+#include <errno.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 
 #include "check.h"
 #include "wsc.h"
 
 #define T_WAIT 3000
+#define BIG_LEN (10 * 1024 * 1024)
 
 static int port;
 static struct wsc_conn conn;
@@ -62,6 +72,50 @@ expect_file(const char *target, const char *body, const char *ctype)
 	ct = wsc_http_field(&resp, "Content-Type");
 	CHECK(ct && !strcmp(ct, ctype), "GET %s: Content-Type %s, expected %s",
 	    target, ct ? ct : "(none)", ctype);
+}
+
+/* GET /static/big.bin with Connection: close, read at about 2 MB/s
+ * through a small receive buffer.  The kernel takes up to 4 MB into the
+ * server's send buffer at once (tcp_wmem), so the server writes its last
+ * piece about 3 s after the start: more than the 2 s a closing connection
+ * gets to finish, which must count from the last piece the socket took,
+ * not from the response's start.  Returns the bytes received (head and
+ * body). */
+static long
+slow_read(void)
+{
+	static const char req[] = "GET /static/big.bin HTTP/1.1\r\nHost: t\r\n"
+	    "Connection: close\r\n\r\n";
+	struct sockaddr_in sa;
+	struct pollfd pf;
+	char buf[16384];
+	long total = 0;
+	int fd = socket(AF_INET, SOCK_STREAM, 0), small = 16384, i;
+	ssize_t n;
+
+	setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &small, sizeof(small));
+	memset(&sa, 0, sizeof(sa));
+	sa.sin_family = AF_INET;
+	sa.sin_port = htons((unsigned short)port);
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 ||
+	    write(fd, req, sizeof(req) - 1) != (ssize_t)sizeof(req) - 1) {
+		close(fd);
+		return -1;
+	}
+	pf.fd = fd;
+	pf.events = POLLIN;
+	/* at most 16 KiB per 8 ms, for at most 20 s */
+	for (i = 0; i < 2500; i++) {
+		if (poll(&pf, 1, 1000) <= 0)
+			continue;
+		if ((n = read(fd, buf, sizeof(buf))) <= 0)
+			break;
+		total += n;
+		wsc_sleep_ms(8);
+	}
+	close(fd);
+	return total;
 }
 
 int
@@ -150,6 +204,23 @@ main(int argc, char **argv)
 		    "HEAD of a missing file: %d, then %s", st,
 		    conn.err[0] ? conn.err : "a body");
 		wsc_close(&conn);
+	}
+
+	/* A FIFO is not a regular file: 404, at once, without waiting for a
+	 * writer (an open that blocks would stop the whole server). */
+	st = request("GET", "/static/fifo");
+	CHECK(st == 404, "GET /static/fifo: %d, expected 404", st);
+	expect_file("/static/hello.txt", "hello, static\n", "text/plain; charset=utf-8");
+
+	/* A large file to a slow reader arrives whole, however long it takes
+	 * while the reader keeps reading. */
+	{
+		long got = slow_read(), head = 0;
+
+		if (got > BIG_LEN)
+			head = got - BIG_LEN;
+		CHECK(got > BIG_LEN && head < 400, "a 10 MiB file read slowly: %ld bytes "
+		    "of %d and a head", got, BIG_LEN);
 	}
 
 	/* Without -M there is no /metrics. */
