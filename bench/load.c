@@ -4,6 +4,7 @@
  *
  *   load -p PORT [-h 127.0.0.1] [-n CLIENTS] [-l LETTERS] [-S] [-D] [-C]
  *        [-w WARMUP_SECS] [-t SECS] [-s SERVER_PID] [-U] [-f 8]
+ *        [-F FEED_SOCKET] [-M]
  *
  * Built from the top of the tree, with the server's own SHA-1 and base64
  * (the handshake's accept key is the only thing they are used for):
@@ -39,7 +40,18 @@
  *            the first connect() until every client has its first value
  *            (the answer to its first subscribe); no warm-up, no hold;
  *   -U       sends SIGUSR1 to -s's pid at both edges of the window, so that
- *            bench/malloc_count.so records its counts there.
+ *            bench/malloc_count.so records its counts there;
+ *   -F PATH  feed: a writer process (forked before the first connect, so
+ *            that it holds none of the clients' sockets) connects to
+ *            letterd's feed socket (letterd -s PATH) and, from the end of
+ *            the connect phase to the end of the window, writes lines
+ *            "X NNNN\n" as fast as blocking writes go: A..Z in turn, the
+ *            k-th line of a letter with the value 1000 + (k mod 9000), so
+ *            that every client can check that each letter's values come
+ *            in order and count the ones it never got (conflated);
+ *   -M       reads letterd's /metrics (letterd -M) at both edges of the
+ *            window: letterd_feed_updates_total and
+ *            letterd_messages_sent_total, as rates over the window.
  * With -s, the server's RSS is also read once before the first connect(),
  * and its context switches (/proc/PID/status) at the window's edges.
  *
@@ -78,8 +90,12 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <sys/epoll.h>
+#include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
+#include <sys/time.h>
+#include <sys/un.h>
+#include <sys/wait.h>
 
 #include "base64.h"
 #include "sha1.h"
@@ -134,6 +150,8 @@ static int opt_spread;                 /* -S: one letter per client, in turn */
 static int opt_defer;                  /* -D: subscribe once all are open */
 static int opt_connect;                /* -C: measure the connect phase */
 static int opt_usr1;                   /* -U: SIGUSR1 to -s at the edges */
+static const char *opt_feed;           /* -F: letterd's feed socket */
+static int opt_metrics;                /* -M: read /metrics at the edges */
 
 static int nletters;
 static char letters[27];               /* opt_letters, upper case, no repeats */
@@ -160,6 +178,7 @@ struct lc {
 	int64_t deadline;       /* handshake deadline, ns */
 	uint64_t msgs;          /* text messages received */
 	uint64_t mark;          /* msgs at the window's start */
+	uint16_t last[26];      /* -F: the last value of each letter, 0: none */
 	char accept[BASE64_LEN(SHA1_LEN) + 1]; /* the accept value we expect */
 	uint8_t carry[LOAD_CARRY];
 	uint8_t out[LOAD_OUT_CAP];
@@ -181,6 +200,8 @@ static long srv_rss_before = -1;       /* its VmRSS before we connected, kB */
 
 /* Counters over the whole run; the window takes differences. */
 static uint64_t g_msgs, g_bytes, g_malformed, g_pings;
+static uint64_t g_skipped;             /* -F: values a client never got */
+static uint64_t g_disorder;            /* -F: a value repeated or gone back */
 static long g_started, g_inflight, g_open, g_failed, g_dropped;
 static long g_waiting;                 /* open, subscribed, no value yet */
 static char first_failure[160];        /* why the first connection failed */
@@ -204,11 +225,14 @@ cpu_of(const struct rusage *ru)
 	    (double)ru->ru_stime.tv_sec + (double)ru->ru_stime.tv_usec / 1e6;
 }
 
+static int feed_stop(void);
+
 static void
 die(int code, const char *fmt, ...)
 {
 	va_list ap;
 
+	feed_stop();
 	fflush(stdout);
 	va_start(ap, fmt);
 	fputs("load: ", stderr);
@@ -579,6 +603,33 @@ lc_subscribe(struct lc *c)
 
 /* ---- Server frames (RFC 6455 5.2) ------------------------------------- */
 
+/*
+ * -F: the writer gives the k-th value of a letter as 1000 + (k mod 9000),
+ * so the step from one value of a letter to the next that a client gets
+ * is 1 when it missed none, 1 + the values it missed (conflated: letterd
+ * sends a client that cannot keep up only the latest), and 0 or "more than
+ * half the cycle" when a value came twice or went back -- letterd never
+ * does that, and it fails the run.  A client skipping 4,500 values of a
+ * letter at once would be read as going back; in a window of seconds that
+ * is a client starved for thousands of turns, a failure either way.
+ */
+static void
+lc_order(struct lc *c, int letter, const uint8_t *d)
+{
+	unsigned v = (unsigned)(d[0] - '0') * 1000 + (unsigned)(d[1] - '0') * 100 +
+	    (unsigned)(d[2] - '0') * 10 + (unsigned)(d[3] - '0');
+	unsigned last = c->last[letter], step;
+
+	c->last[letter] = (uint16_t)v;
+	if (!last)
+		return;
+	step = (v + 9000 - last) % 9000;
+	if (step == 0 || step > 4500)
+		g_disorder++;
+	else
+		g_skipped += step - 1;
+}
+
 /* One text message.  A value is exactly {"X": NNNN}: 11 bytes. */
 static void
 lc_message(struct lc *c, const uint8_t *p, size_t n)
@@ -591,8 +642,11 @@ lc_message(struct lc *c, const uint8_t *p, size_t n)
 	    p[3] == '"' && p[4] == ':' && p[5] == ' ' &&
 	    p[6] >= '1' && p[6] <= '9' && p[7] >= '0' && p[7] <= '9' &&
 	    p[8] >= '0' && p[8] <= '9' && p[9] >= '0' && p[9] <= '9' &&
-	    p[10] == '}')
+	    p[10] == '}') {
+		if (opt_feed)
+			lc_order(c, p[2] - 'A', p + 6);
 		return;
+	}
 	if (!g_malformed++)
 		snprintf(first_malformed, sizeof(first_malformed), "%.*s",
 		    (int)(n > 48 ? 48 : n), (const char *)p);
@@ -955,6 +1009,214 @@ proc_status(long pid, long *rss_kb, long *vcsw, long *nvcsw)
 	fclose(f);
 }
 
+/* ---- The feed writer (-F) --------------------------------------------- */
+
+#define FEED_LINE 7                    /* "A 1234\n" */
+
+/* Lines the writer has written: a page shared with it.  Only the writer
+ * stores to it, a whole round of 26 lines at a time; an aligned 64-bit
+ * load is not torn on the machines this runs on (a benchmark's shortcut,
+ * where C11 would use an atomic). */
+static volatile uint64_t *feed_lines;
+static pid_t feed_pid = -1;            /* the writer; -1 when none */
+static int feed_go = -1;               /* the go pipe's write end */
+static int feed_status = -1;           /* its wait status once reaped */
+
+/*
+ * The writer: waits for the go byte (end of file: the parent is gone),
+ * then writes rounds of 26 lines, A..Z, the k-th round's value being
+ * 1000 + (k mod 9000), with blocking sends until it is stopped.  alarm()
+ * bounds it should the parent die without stopping it.  It shares the
+ * parent's memory only through feed_lines, and never returns.
+ */
+static void
+feed_child(int fd, int go, unsigned life_s)
+{
+	char buf[26 * FEED_LINE], byte;
+	unsigned k, v;
+	size_t off;
+	ssize_t n;
+	int i;
+
+	if (read(go, &byte, 1) != 1)
+		_exit(0);
+	alarm(life_s);
+	for (k = 0;; k++) {
+		v = 1000 + k % 9000;
+		for (i = 0; i < 26; i++) {
+			char *l = buf + i * FEED_LINE;
+
+			l[0] = (char)('A' + i);
+			l[1] = ' ';
+			l[2] = (char)('0' + v / 1000);
+			l[3] = (char)('0' + v / 100 % 10);
+			l[4] = (char)('0' + v / 10 % 10);
+			l[5] = (char)('0' + v % 10);
+			l[6] = '\n';
+		}
+		for (off = 0; off < sizeof(buf); off += (size_t)n) {
+			n = send(fd, buf + off, sizeof(buf) - off, MSG_NOSIGNAL);
+			if (n < 0 && errno == EINTR) {
+				n = 0;
+				continue;
+			}
+			if (n <= 0) {
+				fprintf(stderr, "load: feed writer: send: %s\n",
+				    n ? strerror(errno) : "nothing sent");
+				_exit(3);
+			}
+		}
+		*feed_lines += 26;
+	}
+}
+
+/* Connects to the feed socket here, so that a wrong path fails at once,
+ * and forks the writer before any client socket exists. */
+static void
+feed_fork(void)
+{
+	struct sockaddr_un a;
+	int fd, p[2];
+	void *m;
+
+	memset(&a, 0, sizeof(a));
+	a.sun_family = AF_UNIX;
+	if (strlen(opt_feed) >= sizeof(a.sun_path))
+		die(2, "-F %s: longer than a socket path may be", opt_feed);
+	strcpy(a.sun_path, opt_feed);
+	m = mmap(NULL, sizeof(*feed_lines), PROT_READ | PROT_WRITE,
+	    MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (m == MAP_FAILED)
+		die(2, "mmap: %s", strerror(errno));
+	feed_lines = m;
+	if ((fd = socket(AF_UNIX, SOCK_STREAM, 0)) < 0 ||
+	    connect(fd, (struct sockaddr *)&a, sizeof(a)) < 0)
+		die(2, "-F %s: %s", opt_feed, strerror(errno));
+	if (pipe(p) < 0)
+		die(2, "pipe: %s", strerror(errno));
+	fflush(stdout);
+	fflush(stderr);
+	if ((feed_pid = fork()) < 0)
+		die(2, "fork: %s", strerror(errno));
+	if (feed_pid == 0) {
+		close(p[1]);
+		if (ep >= 0)
+			close(ep);
+		feed_child(fd, p[0], (unsigned)(opt_warmup + opt_secs + LOAD_SLACK_S));
+	}
+	close(fd);
+	close(p[0]);
+	feed_go = p[1];
+}
+
+/* The writer starts writing. */
+static void
+feed_start(void)
+{
+	char byte = 'g';
+
+	if (feed_go >= 0 && write(feed_go, &byte, 1) != 1)
+		die(2, "feed writer: cannot start it: %s", strerror(errno));
+}
+
+/* Stops the writer by its pid (SIGTERM, SIGKILL after 1 s) and reaps it.
+ * Returns 0 when it was still writing until then, -1 when it had ended
+ * by itself (its reason is on standard error) or there is none. */
+static int
+feed_stop(void)
+{
+	pid_t pid = feed_pid;
+	int i, st = 0;
+
+	if (pid <= 0)
+		return -1;
+	feed_pid = -1;
+	if (feed_go >= 0)
+		close(feed_go);
+	feed_go = -1;
+	if (waitpid(pid, &st, WNOHANG) == pid) {
+		feed_status = st;
+		return -1;
+	}
+	kill(pid, SIGTERM);
+	for (i = 0; i < 100; i++) {
+		if (waitpid(pid, &st, WNOHANG) == pid)
+			break;
+		usleep(10000);
+	}
+	if (i == 100) {
+		kill(pid, SIGKILL);
+		waitpid(pid, &st, 0);
+	}
+	feed_status = st;
+	return 0;
+}
+
+/* ---- letterd's own counters (-M) -------------------------------------- */
+
+struct mx {
+	int64_t ns;             /* when they were read; -1: not read */
+	double feed_updates;    /* letterd_feed_updates_total, -1 if absent */
+	double messages;        /* letterd_messages_sent_total, -1 if absent */
+};
+
+static struct mx mx_a = { -1, -1, -1 }, mx_b = { -1, -1, -1 };
+
+static double
+mx_value(const char *text, const char *name)
+{
+	const char *p = text;
+	size_t n = strlen(name);
+
+	while ((p = strstr(p, name))) {
+		if ((p == text || p[-1] == '\n') && p[n] == ' ')
+			return strtod(p + n + 1, NULL);
+		p += n;
+	}
+	return -1;
+}
+
+/* GET /metrics over a blocking connection with a 5 s timeout each way:
+ * letterd answers between two fan-outs.  m->ns is the middle of the
+ * exchange. */
+static void
+mx_take(struct mx *m)
+{
+	static char buf[65536];
+	struct timeval tv = { 5, 0 };
+	char req[256];
+	size_t have = 0;
+	ssize_t n;
+	int64_t t0 = mono_ns();
+	int fd, len;
+
+	if ((fd = socket(dst.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0)) < 0)
+		die(2, "-M: socket: %s", strerror(errno));
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+	if (connect(fd, (struct sockaddr *)&dst, dst_len) < 0)
+		die(2, "-M: connect: %s", strerror(errno));
+	len = snprintf(req, sizeof(req), "GET /metrics HTTP/1.1\r\nHost: %s\r\n"
+	    "Connection: close\r\n\r\n", authority);
+	if (send(fd, req, (size_t)len, MSG_NOSIGNAL) != len)
+		die(2, "-M: send: %s", strerror(errno));
+	while (have < sizeof(buf) - 1 &&
+	    (n = read(fd, buf + have, sizeof(buf) - 1 - have)) != 0) {
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			die(2, "-M: reading /metrics: %s", strerror(errno));
+		have += (size_t)n;
+	}
+	close(fd);
+	buf[have] = '\0';
+	if (strncmp(buf, "HTTP/1.1 200", 12))
+		die(2, "-M: GET /metrics: \"%.40s\" (is letterd running with -M?)", buf);
+	m->ns = t0 + (mono_ns() - t0) / 2;
+	m->feed_updates = mx_value(buf, "letterd_feed_updates_total");
+	m->messages = mx_value(buf, "letterd_messages_sent_total");
+}
+
 /* ---- The window's edges and the report -------------------------------- */
 
 struct edge {
@@ -969,6 +1231,12 @@ struct edge {
 	long srv_nvcsw;
 	int have_machine;    /* machine[] was read */
 	unsigned long long machine[8]; /* /proc/stat "cpu" line */
+	uint64_t skipped;    /* -F: the clients' order check */
+	uint64_t disorder;
+	uint64_t feed_lines; /* -F: lines the writer wrote */
+	double wr_user;      /* -F: the writer's CPU, seconds (stat), -1 */
+	double wr_sys;
+	double wr_run;       /* the same from schedstat, -1 if unknown */
 };
 
 static void
@@ -990,6 +1258,14 @@ edge_take(struct edge *e)
 	if (opt_pid > 0)
 		proc_status(opt_pid, &e->srv_rss, &e->srv_vcsw, &e->srv_nvcsw);
 	e->have_machine = proc_machine(e->machine) == 0;
+	e->skipped = g_skipped;
+	e->disorder = g_disorder;
+	e->feed_lines = feed_lines ? *feed_lines : 0;
+	e->wr_user = e->wr_sys = e->wr_run = -1;
+	if (feed_pid > 0) {
+		proc_cpu((long)feed_pid, &e->wr_user, &e->wr_sys);
+		e->wr_run = proc_runtime((long)feed_pid);
+	}
 }
 
 static int
@@ -1012,6 +1288,10 @@ report(const struct edge *a, const struct edge *b)
 	char us[32] = "na", rss[32] = "na", cpu_s[32] = "na", vcsw[32] = "na";
 	char nvcsw[32] = "na", rss0[32] = "na", rss1[32] = "na", busy_s[32] = "na";
 	char other_s[32] = "na", cps[32] = "na", us_conn[32] = "na";
+	char f_lps[32] = "na", f_lines[32] = "na", f_cpu[32] = "na", f_skip[32] = "na";
+	char f_dis[32] = "na", m_ups[32] = "na", m_upd[32] = "na", m_mps[32] = "na";
+	double wr = 0;       /* the writer's CPU in the window (stat), s */
+	int feed_bad = 0;
 
 	if (!per)
 		die(2, "out of memory");
@@ -1088,6 +1368,53 @@ report(const struct edge *a, const struct edge *b)
 			    "(its wake-ups), %s involuntary\n", vcsw, nvcsw);
 		}
 	}
+	if (opt_feed) {
+		double lines = (double)(b->feed_lines - a->feed_lines);
+		double run = -1;
+
+		if (a->wr_user >= 0 && b->wr_user >= 0)
+			wr = b->wr_user + b->wr_sys - a->wr_user - a->wr_sys;
+		run = a->wr_run >= 0 && b->wr_run >= 0 ? b->wr_run - a->wr_run : wr;
+		snprintf(f_lines, sizeof(f_lines), "%.0f", lines);
+		snprintf(f_lps, sizeof(f_lps), "%.0f", lines / secs);
+		snprintf(f_cpu, sizeof(f_cpu), "%.1f", run / secs * 100);
+		snprintf(f_skip, sizeof(f_skip), "%llu",
+		    (unsigned long long)(b->skipped - a->skipped));
+		snprintf(f_dis, sizeof(f_dis), "%llu", (unsigned long long)g_disorder);
+		printf("feed: the writer wrote %.0f lines in the window (%.0f lines/s), "
+		    "%.3f s CPU (%.1f%% of a core)\n", lines, lines / secs, run,
+		    run / secs * 100);
+		printf("feed: the clients missed %s values in the window (conflated: "
+		    "%.5f per value received); %s came repeated or out of order "
+		    "(whole run)\n", f_skip, msgs > 0 ?
+		    (double)(b->skipped - a->skipped) / msgs : 0.0, f_dis);
+		if (feed_status >= 0 && !(WIFSIGNALED(feed_status) &&
+		    (WTERMSIG(feed_status) == SIGTERM || WTERMSIG(feed_status) == SIGKILL))) {
+			printf("feed: the writer ended before the window did (wait status %d)\n",
+			    feed_status);
+			feed_bad = 1;
+		}
+		if (lines <= 0) {
+			printf("feed: nothing was written in the window\n");
+			feed_bad = 1;
+		}
+		feed_bad |= g_disorder > 0;
+	}
+	if (opt_metrics && mx_a.ns >= 0 && mx_b.ns > mx_a.ns) {
+		double ms = (double)(mx_b.ns - mx_a.ns) / NS_PER_S;
+
+		if (mx_a.feed_updates >= 0 && mx_b.feed_updates >= 0) {
+			snprintf(m_upd, sizeof(m_upd), "%.0f", mx_b.feed_updates - mx_a.feed_updates);
+			snprintf(m_ups, sizeof(m_ups), "%.0f",
+			    (mx_b.feed_updates - mx_a.feed_updates) / ms);
+		}
+		if (mx_a.messages >= 0 && mx_b.messages >= 0)
+			snprintf(m_mps, sizeof(m_mps), "%.0f",
+			    (mx_b.messages - mx_a.messages) / ms);
+		printf("letterd's /metrics over %.2f s: %s feed updates/s "
+		    "(letterd_feed_updates_total), %s values sent/s "
+		    "(letterd_messages_sent_total; received %.0f/s)\n", ms, m_ups, m_mps, mps);
+	}
 	if (a->have_machine && b->have_machine) {
 		/* In CPUs (seconds of CPU per second).  With tick-based
 		 * accounting, softirq time is charged to whichever process it
@@ -1104,12 +1431,13 @@ report(const struct edge *a, const struct edge *b)
 		/* stat's ticks here, like the machine's own figures */
 		if (a->srv_user >= 0 && b->srv_user >= 0)
 			srv = (b->srv_user + b->srv_sys - a->srv_user - a->srv_sys) / secs;
-		other = busy - srv - (b->self_cpu - a->self_cpu) / secs;
+		other = busy - srv - (b->self_cpu - a->self_cpu) / secs - wr / secs;
 		snprintf(busy_s, sizeof(busy_s), "%.2f", busy);
 		snprintf(other_s, sizeof(other_s), "%.2f", other > 0 ? other : 0.0);
 		printf("machine: %.2f of %ld CPUs busy (softirq %.2f of them): server %.2f, "
-		    "client %.2f, other %.2f%s\n", busy, sysconf(_SC_NPROCESSORS_ONLN),
-		    d[6], srv, (b->self_cpu - a->self_cpu) / secs,
+		    "client %.2f%s, other %.2f%s\n", busy, sysconf(_SC_NPROCESSORS_ONLN),
+		    d[6], srv, (b->self_cpu - a->self_cpu) / secs + wr / secs,
+		    opt_feed ? " (writer included)" : "",
 		    other > 0 ? other : 0.0, other > 0.2 ?
 		    " -- something else is using the CPU" : "");
 	}
@@ -1126,11 +1454,15 @@ report(const struct edge *a, const struct edge *b)
 	    "server_cpu_us_per_msg=%s server_rss_kb=%s client_cpu_pct=%.1f malformed=%llu "
 	    "window_s=%.3f msgs=%.0f server_cpu_s=%s server_rss_before_kb=%s "
 	    "server_rss_start_kb=%s server_vcsw=%s server_nvcsw=%s machine_busy=%s "
-	    "machine_other=%s conns_per_sec=%s server_cpu_us_per_conn=%s\n",
+	    "machine_other=%s conns_per_sec=%s server_cpu_us_per_conn=%s "
+	    "feed_lines=%s feed_lines_per_sec=%s writer_cpu_pct=%s skipped=%s "
+	    "out_of_order=%s feed_updates=%s feed_updates_per_sec=%s "
+	    "server_msgs_per_sec=%s\n",
 	    opt_clients, g_open, mps, bps, us, rss, self, (unsigned long long)g_malformed,
-	    secs, msgs, cpu_s, rss0, rss1, vcsw, nvcsw, busy_s, other_s, cps, us_conn);
+	    secs, msgs, cpu_s, rss0, rss1, vcsw, nvcsw, busy_s, other_s, cps, us_conn,
+	    f_lines, f_lps, f_cpu, f_skip, f_dis, m_upd, m_ups, m_mps);
 	free(per);
-	return g_open < opt_clients || g_malformed ? 1 : 0;
+	return g_open < opt_clients || g_malformed || feed_bad ? 1 : 0;
 }
 
 /* ---- Start-up --------------------------------------------------------- */
@@ -1141,6 +1473,7 @@ usage(void)
 	fprintf(stderr,
 	    "usage: load -p PORT [-h HOST] [-n CLIENTS] [-l LETTERS] [-S] [-D] [-C]\n"
 	    "            [-w WARMUP_SECS] [-t SECS] [-s SERVER_PID] [-U] [-f SOURCES]\n"
+	    "            [-F FEED_SOCKET] [-M]\n"
 	    "  -p port     letterd's port\n"
 	    "  -h host     its address, IPv4 or IPv6 literal (default 127.0.0.1)\n"
 	    "  -n clients  WebSocket connections (default 1000)\n"
@@ -1157,7 +1490,12 @@ usage(void)
 	    "  -U          send SIGUSR1 to -s's pid at both edges of the window\n"
 	    "              (for bench/malloc_count.so; it kills a server without it)\n"
 	    "  -f n        spread sources over 127.0.0.1..127.0.0.n (default 8;\n"
-	    "              only when HOST is in 127/8)\n");
+	    "              only when HOST is in 127/8)\n"
+	    "  -F path     feed: a writer process writes \"X NNNN\" lines, A..Z with\n"
+	    "              increasing values, to letterd's feed socket (letterd -s\n"
+	    "              path) as fast as it can, from the end of the connect phase\n"
+	    "              to the end of the window; the clients check the order\n"
+	    "  -M          read letterd's /metrics (letterd -M) at the window's edges\n");
 	exit(2);
 }
 
@@ -1182,7 +1520,7 @@ options(int argc, char **argv)
 	const char *s;
 	int ch;
 
-	while ((ch = getopt(argc, argv, "p:h:n:l:w:t:s:f:SDCU")) != -1) {
+	while ((ch = getopt(argc, argv, "p:h:n:l:w:t:s:f:F:SDCUM")) != -1) {
 		switch (ch) {
 		case 'p': opt_port = number(optarg, 1, 65535); break;
 		case 'h': opt_host = optarg; break;
@@ -1196,6 +1534,8 @@ options(int argc, char **argv)
 		case 'D': opt_defer = 1; break;
 		case 'C': opt_connect = 1; break;
 		case 'U': opt_usr1 = 1; break;
+		case 'F': opt_feed = optarg; break;
+		case 'M': opt_metrics = 1; break;
 		default: usage();
 		}
 	}
@@ -1212,9 +1552,10 @@ options(int argc, char **argv)
 			letters[nletters++] = (char)up;
 	}
 	/* -l "" is allowed: idle clients.  -C waits for a first value, so
-	 * it needs something to subscribe to; -U needs a server to signal. */
+	 * it needs something to subscribe to; -U needs a server to signal;
+	 * -F and -M belong to a window, which -C does not have. */
 	if ((opt_connect && !nletters) || (opt_connect && opt_defer) ||
-	    (opt_usr1 && opt_pid < 0))
+	    (opt_usr1 && opt_pid < 0) || (opt_connect && (opt_feed || opt_metrics)))
 		usage();
 }
 
@@ -1270,6 +1611,8 @@ setup(void)
 	if ((ep = epoll_create1(EPOLL_CLOEXEC)) < 0)
 		die(2, "epoll_create1: %s", strerror(errno));
 	rng_seed();
+	if (opt_feed)
+		feed_fork();
 }
 
 int
@@ -1340,11 +1683,20 @@ main(int argc, char **argv)
 			}
 	}
 
+	if (opt_feed) {
+		printf("feed: the writer starts writing to %s\n", opt_feed);
+		feed_start();
+	}
 	if (opt_warmup) {
 		printf("warm-up %ld s\n", opt_warmup);
 		fflush(stdout);
 		phase_run("warm-up", now + opt_warmup * NS_PER_S, 0);
 	}
+	/* letterd's counters are read outside the two SIGUSR1s, so that
+	 * the request is not in malloc_count.so's window */
+	if (opt_metrics)
+		mx_take(&mx_a);
+	now = mono_ns();
 	for (i = 0; i < opt_clients; i++)
 		conns[i].mark = conns[i].msgs;
 	edge_take(&a);
@@ -1356,5 +1708,8 @@ main(int argc, char **argv)
 	if (opt_usr1)
 		kill((pid_t)opt_pid, SIGUSR1);
 	edge_take(&b);
+	if (opt_metrics)
+		mx_take(&mx_b);
+	feed_stop();
 	return report(&a, &b);
 }

@@ -12,6 +12,16 @@
 # run's value.  One more letterd runs under malloc_count.so to count
 # allocations during a measured window.  The report is bench/RESULTS.md.
 #
+# S6 is the feed (letterd -s): one writer publishing as fast as it can to
+# the clients of S1-max's shape.  The ceiling has no feed, so S6 alternates
+# letterd's feed with letterd's own tick fan-out (-i 1) instead, and runs
+# the feed once more under malloc_count.so.
+#
+# BENCH_ONLY=S1,S6 (names: S1 S1max S2 S3 S4 S5 S6 alloc, comma- or
+# space-separated) runs only those scenarios; S5 brings its -k 0 column, S6
+# its tick runs and its allocation run.  The report then goes to
+# bench/RESULTS-only.md (git-ignored), or RESULTS-quick.md in quick mode.
+#
 # With QUICK_SECONDS (CI's smoke test: `sh bench/run.sh 5`) every scenario
 # runs once per server, scaled down (100 clients, 1,000 idle connections,
 # ...) with a window of QUICK_SECONDS / 2 - 1 seconds (at least 1), so that
@@ -33,8 +43,23 @@ cd "$(dirname "$0")/.." || exit 2
 QUICK=${1:-}
 case $QUICK in
 '') ;;
-*[!0-9]*|0) echo "usage: sh bench/run.sh [QUICK_SECONDS]" >&2; exit 2 ;;
+*[!0-9]*|0) echo "usage: [BENCH_ONLY=S1,S6] sh bench/run.sh [QUICK_SECONDS]" >&2; exit 2 ;;
 esac
+
+# BENCH_ONLY: the scenarios to run, all when empty.
+ONLY=$(printf '%s\n' "${BENCH_ONLY:-}" | tr ',' ' ' | sed 's/S1-max/S1max/g')
+for s in $ONLY; do
+	case $s in
+	S1|S1max|S2|S3|S4|S5|S6|alloc) ;;
+	*) echo "BENCH_ONLY: unknown scenario '$s' (S1 S1max S2 S3 S4 S5 S6 alloc)" >&2
+	   exit 2 ;;
+	esac
+done
+want() {    # want NAME: is scenario NAME to run?
+	[ -z "$ONLY" ] && return 0
+	case " $ONLY " in *" $1 "*) return 0 ;; esac
+	return 1
+}
 
 CC=${CC:-cc}
 BFLAGS="-std=c99 -O2 -Wall -Wextra -pedantic -D_GNU_SOURCE -I."
@@ -54,6 +79,7 @@ if [ -z "$QUICK" ]; then
 	S4_N=5000
 	S5_N=1000
 	S5_T=30
+	S6_N=1000
 	MC_N=1000
 else
 	MODE=quick
@@ -69,8 +95,10 @@ else
 	S4_N=500
 	S5_N=100
 	S5_T=$T
+	S6_N=100
 	MC_N=100
 fi
+[ -n "$ONLY" ] && [ -z "$QUICK" ] && OUT=bench/RESULTS-only.md
 S4_BOUND=20         # -C: the most the connect phase may take, s
 
 # 19,000 idle connections need as many descriptors in the server and in
@@ -96,6 +124,12 @@ $CC $BFLAGS -fPIC -shared -o bench/malloc_count.so bench/malloc_count.c -ldl || 
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/letterd-bench.XXXXXX") || exit 2
 RAW=$TMP/raw            # "scenario server run RESULT ..." per run
 : >"$RAW"
+# S6's feed socket (letterd -s): a path without blanks (the server's
+# arguments are split on them) and short enough for sun_path
+FEED_SOCK=$TMP/feed.sock
+case $FEED_SOCK in
+*[[:space:]]*) FEED_SOCK=/tmp/letterd-bench-$$.sock ;;
+esac
 SRV_PID=""
 FAILED=0
 
@@ -120,21 +154,26 @@ stop_server() {
 cleanup() {
 	stop_server
 	rm -rf "$TMP"
+	rm -f "$FEED_SOCK"
 }
 trap cleanup EXIT
 trap 'cleanup; trap - EXIT; exit 130' INT TERM
 
 # start_server KIND ARGS...: KIND is letterd, ceiling or letterd-mc (letterd
-# under malloc_count.so, counts in $MC_OUT).  Sets SRV_PID and SRV_PORT.
+# under malloc_count.so, counts in $MC_OUT); S6's feed and tick are letterd
+# too, and feed-mc is letterd-mc.  Sets SRV_PID and SRV_PORT.
 start_server() {
 	kind=$1
 	shift
 	so=$TMP/server.out
 	: >"$so"
 	case $kind in
-	letterd) ./letterd -p 0 "$@" >"$so" 2>&1 & ;;
+	feed|feed-mc) rm -f "$FEED_SOCK" ;;
+	esac
+	case $kind in
+	letterd|feed|tick) ./letterd -p 0 "$@" >"$so" 2>&1 & ;;
 	ceiling) bench/ceiling -p 0 "$@" >"$so" 2>&1 & ;;
-	letterd-mc)
+	letterd-mc|feed-mc)
 		MALLOC_COUNT_OUT=$MC_OUT LD_PRELOAD=$PWD/bench/malloc_count.so \
 		    ./letterd -p 0 "$@" >"$so" 2>&1 & ;;
 	esac
@@ -192,6 +231,11 @@ run() {
 	    "us/msg $(kv server_cpu_us_per_msg), server CPU $(kv server_cpu_s) s," \
 	    "RSS $(kv server_rss_before_kb)->$(kv server_rss_kb) kB, wake-ups $(kv server_vcsw)," \
 	    "conns/s $(kv conns_per_sec), other load $(kv machine_other)"
+	case $kind in
+	feed*) echo "      feed: lines/s published $(kv feed_updates_per_sec), written" \
+	    "$(kv feed_lines_per_sec), values missed $(kv skipped)," \
+	    "out of order $(kv out_of_order)" ;;
+	esac
 }
 
 # ---- Figures ----------------------------------------------------------------
@@ -242,15 +286,17 @@ calc() {    # calc "AWK EXPRESSION": prints its value, "na" if an input was
 	awk "BEGIN { printf \"%.6g\n\", $1 }"
 }
 
-# row SCENARIO LABEL FIGURE DECIMALS: one table row, both servers.
+# row SCENARIO LABEL FIGURE DECIMALS: one table row, both servers;
+# KIND_A and KIND_B name them (letterd and ceiling unless set).
 row() {
-	l=$(median "$1" letterd "$3")
-	c=$(median "$1" ceiling "$3")
+	l=$(median "$1" "${KIND_A:-letterd}" "$3")
+	c=$(median "$1" "${KIND_B:-ceiling}" "$3")
 	echo "| $2 | $(fmt "$l" "$4") | $(fmt "$c" "$4") | $(ratio "$l" "$c") |"
 }
 
 runrow() {  # runrow SCENARIO LABEL FIGURE DECIMALS: every run's value
-	echo "| $2, each run | $(runs "$1" letterd "$3" "$4") | $(runs "$1" ceiling "$3" "$4") | |"
+	echo "| $2, each run | $(runs "$1" "${KIND_A:-letterd}" "$3" "$4") |" \
+	    "$(runs "$1" "${KIND_B:-ceiling}" "$3" "$4") | |"
 }
 
 # The figures every window run has.
@@ -303,6 +349,16 @@ collect_S4() {
 	add "$1" "$2" other "$(kv machine_other)"
 	add "$1" "$2" connected "$(kv connected)"
 }
+collect_S6() {
+	common_figures "$1" "$2"
+	add "$1" "$2" smps "$(kv server_msgs_per_sec)"
+	[ "$2" = feed ] || return 0
+	add "$1" "$2" ups "$(kv feed_updates_per_sec)"
+	add "$1" "$2" lps "$(kv feed_lines_per_sec)"
+	add "$1" "$2" writer "$(kv writer_cpu_pct)"
+	add "$1" "$2" skip "$(calc "$(kv skipped) / $(kv msgs)")"
+	add "$1" "$2" ooo "$(kv out_of_order)"
+}
 collect_S5k0() { collect_S5 "$@"; }
 collect_S5() {
 	add "$1" "$2" cpums "$(calc "1000 * $(kv server_cpu_s)")"
@@ -317,27 +373,59 @@ collect_S5() {
 # ---- The runs -------------------------------------------------------------------
 
 ALL=ABCDEFGHIJKLMNOPQRSTUVWXYZ
-scenario S1    "-i 10"  -n "$S1_N" -w "$W" -t "$T"
-scenario S1max "-i 1"   -n "$S1_N" -w "$W" -t "$T"
-scenario S2    "-i 100" -n "$S2_N" -l "$ALL" -S -D -w "$W" -t "$T"
-scenario S3    ""       -n "$S3_N" -l "" -w "$S3_W" -t "$S3_T"
-scenario S4    ""       -n "$S4_N" -l A -C -t "$S4_BOUND"
-scenario S5    ""       -n "$S5_N" -l "" -w 1 -t "$S5_T"
+want S1    && scenario S1    "-i 10"  -n "$S1_N" -w "$W" -t "$T"
+want S1max && scenario S1max "-i 1"   -n "$S1_N" -w "$W" -t "$T"
+want S2    && scenario S2    "-i 100" -n "$S2_N" -l "$ALL" -S -D -w "$W" -t "$T"
+want S3    && scenario S3    ""       -n "$S3_N" -l "" -w "$S3_W" -t "$S3_T"
+want S4    && scenario S4    ""       -n "$S4_N" -l A -C -t "$S4_BOUND"
+want S5    && scenario S5    ""       -n "$S5_N" -l "" -w 1 -t "$S5_T"
 # letterd alone without keepalive: its idle cost without the ping round
 KINDS=letterd
-scenario S5k0  "-k 0"   -n "$S5_N" -l "" -w 1 -t "$S5_T"
+want S5    && scenario S5k0  "-k 0"   -n "$S5_N" -l "" -w 1 -t "$S5_T"
 KINDS="letterd ceiling"
+
+# S6, the feed: letterd -s with one writer (bench/load -F) against
+# letterd's own tick fan-out at -i 1 (S1-max's shape), alternating; then
+# the feed once more under malloc_count.so.  -M: bench/load reads
+# letterd's counters at the window's edges.
+MC6_R="" MC6_LINES=""
+if want S6; then
+	echo "== S6: letterd -p 0 -s $FEED_SOCK -M | bench/load -F $FEED_SOCK -M," \
+	    "alternating with letterd -p 0 -i 1 -M | bench/load -M; -n $S6_N -w $W -t $T"
+	t=$(date +%s)
+	k=1
+	while [ $k -le "$RUNS" ]; do
+		run S6 feed "-s $FEED_SOCK -M" -F "$FEED_SOCK" -M -n "$S6_N" -w "$W" -t "$T"
+		[ -n "$R" ] && collect_S6 S6 feed
+		run S6 tick "-i 1 -M" -M -n "$S6_N" -w "$W" -t "$T"
+		[ -n "$R" ] && collect_S6 S6 tick
+		k=$((k + 1))
+	done
+	echo "$(($(date +%s) - t))" >"$TMP/secs.S6"
+	echo "== S6 allocations: letterd -p 0 -s $FEED_SOCK -M under malloc_count.so |" \
+	    "bench/load -F $FEED_SOCK -M -n $S6_N -w $W -t $T -U"
+	t=$(date +%s)
+	MC_OUT=$TMP/malloc6.counts
+	: >"$MC_OUT"
+	run S6mc feed-mc "-s $FEED_SOCK -M" -F "$FEED_SOCK" -M -n "$S6_N" -w "$W" -t "$T" -U
+	MC6_R=$R
+	echo "$(($(date +%s) - t))" >"$TMP/secs.S6mc"
+	MC6_LINES=$(cat "$MC_OUT")
+fi
 
 # The allocation count: letterd at S1's shape under malloc_count.so;
 # bench/load -U signals it at both edges of the window.
-echo "== MC: letterd -p 0 -i 10 under malloc_count.so | bench/load -n $MC_N -w $W -t $T -U"
-t=$(date +%s)
-MC_OUT=$TMP/malloc.counts
-: >"$MC_OUT"
-run MC letterd-mc "-i 10" -n "$MC_N" -w "$W" -t "$T" -U
-MC_R=$R
-echo "$(($(date +%s) - t))" >"$TMP/secs.MC"
-MC_LINES=$(cat "$MC_OUT")
+MC_R="" MC_LINES=""
+if want alloc; then
+	echo "== MC: letterd -p 0 -i 10 under malloc_count.so | bench/load -n $MC_N -w $W -t $T -U"
+	t=$(date +%s)
+	MC_OUT=$TMP/malloc.counts
+	: >"$MC_OUT"
+	run MC letterd-mc "-i 10" -n "$MC_N" -w "$W" -t "$T" -U
+	MC_R=$R
+	echo "$(($(date +%s) - t))" >"$TMP/secs.MC"
+	MC_LINES=$(cat "$MC_OUT")
+fi
 
 # ---- The report -----------------------------------------------------------------
 
@@ -354,6 +442,43 @@ mc_total() {   # allocations (everything but free) on a line
 	echo $(( $(mc malloc "$1") + $(mc calloc "$1") + $(mc realloc "$1") + $(mc other "$1") ))
 }
 
+# mc_table RESULT COUNTER_LINES CONNECTIONS WINDOW_LABEL: the table of a
+# run under malloc_count.so, from the counts at its two SIGUSR1s; sets
+# WIN_ALLOC, empty when the run failed (the counter lines are shown then).
+mc_table() {
+	WIN_ALLOC=""
+	if [ -z "$1" ] || [ "$(printf '%s\n' "$2" | grep -c '^usr1')" -lt 2 ]; then
+		echo "**The allocation run failed**; counter lines:"
+		echo
+		echo '```'
+		printf '%s\n' "$2"
+		echo '```'
+		return
+	fi
+	a=$(printf '%s\n' "$2" | grep '^usr1' | sed -n 1p)
+	b=$(printf '%s\n' "$2" | grep '^usr1' | sed -n 2p)
+	s0=$(printf '%s\n' "$2" | grep '^start' | sed -n 1p)
+	WIN_ALLOC=$(( $(mc_total "$b") - $(mc_total "$a") ))
+	echo "| | allocations (malloc+calloc+realloc+aligned) | free |"
+	echo "|---|---:|---:|"
+	echo "| start-up, connect and warm-up ($3 connections) |" \
+	    "$(( $(mc_total "$a") - $(mc_total "$s0") )) | $(( $(mc free "$a") - $(mc free "$s0") )) |"
+	echo "| **measured window: $4** | **$WIN_ALLOC** | **$(( $(mc free "$b") - $(mc free "$a") ))** |"
+}
+
+mc_lines() {   # mc_lines COUNTER_LINES
+	echo "The counter lines:"
+	echo
+	echo '```'
+	printf '%s\n' "$1"
+	echo '```'
+}
+
+verdict() {    # verdict RATIO LIMIT: "met" when RATIO <= LIMIT
+	awk -v r="$1" -v m="$2" 'BEGIN { if (r !~ /^[0-9.]+$/) print "no figure";
+	    else if (r + 0 <= m + 0) print "met"; else print "**not met**" }'
+}
+
 {
 echo "# letterd benchmark results${QUICK:+ (quick mode: $QUICK s, smoke test)}"
 echo
@@ -367,10 +492,15 @@ echo "* load average at the end: $LOADAVG"
 echo "* descriptors: hard limit $HARD per process"
 echo "* tree: $REV$( [ "$DIRTY" -gt 0 ] && echo " with $DIRTY uncommitted changes")"
 echo "* compiler: $($CC --version 2>/dev/null | head -n 1)"
-echo "* mode: $MODE, $RUNS run(s) per server per scenario, letterd and ceiling alternating;"
+echo "* mode: $MODE, $RUNS run(s) per server per scenario, letterd and ceiling alternating"
+echo "  (S6: letterd's feed and letterd's tick alternating);"
 echo "  the tables give the **median** of the runs (and every run's value)"
-echo "* wall time: $((T1 - T0)) s in all (S1 $(secs S1) s, S1-max $(secs S1max) s, S2 $(secs S2) s," \
-    "S3 $(secs S3) s, S4 $(secs S4) s, S5 $(secs S5) s + $(secs S5k0) s, allocations $(secs MC) s)"
+[ -n "$ONLY" ] && echo "* scenarios: only $ONLY (BENCH_ONLY)"
+WALL=""
+for s in S1 S1max S2 S3 S4 S5 S5k0 S6 S6mc MC; do
+	[ -f "$TMP/secs.$s" ] && WALL="$WALL${WALL:+, }$s $(secs "$s") s"
+done
+echo "* wall time: $((T1 - T0)) s in all ($WALL)"
 echo
 echo "Server and clients share this machine, and so does whatever else runs on it."
 echo "\"Other load\" is CPU time, in CPUs, used during the window by neither the server"
@@ -394,10 +524,15 @@ echo "S3:     ./letterd -p 0         | bench/ceiling -p 0;         bench/load -p
 echo "S4:     ./letterd -p 0         | bench/ceiling -p 0;         bench/load -p PORT -s PID -n $S4_N -l A -C -t $S4_BOUND"
 echo "S5:     ./letterd -p 0         | bench/ceiling -p 0;         bench/load -p PORT -s PID -n $S5_N -l \"\" -w 1 -t $S5_T"
 echo "        ./letterd -p 0 -k 0    (third column: letterd without keepalive, same load)"
+echo "S6:     ./letterd -p 0 -s SOCK -M;  bench/load -p PORT -s PID -F SOCK -M -n $S6_N -w $W -t $T"
+echo "        ./letterd -p 0 -i 1 -M;     bench/load -p PORT -s PID -M -n $S6_N -w $W -t $T"
+echo "        MALLOC_COUNT_OUT=FILE LD_PRELOAD=\$PWD/bench/malloc_count.so ./letterd -p 0 -s SOCK -M;"
+echo "        bench/load -p PORT -s PID -F SOCK -M -n $S6_N -w $W -t $T -U"
 echo "alloc:  MALLOC_COUNT_OUT=FILE LD_PRELOAD=\$PWD/bench/malloc_count.so ./letterd -p 0 -i 10;"
 echo "        bench/load -p PORT -s PID -n $MC_N -w $W -t $T -U"
 echo '```'
 echo
+if want S1; then
 echo "## S1 — $S1_N clients × 26 letters, tick 10 ms, ${T} s window"
 echo
 echo "Every tick delivered would be $(fmt $((S1_N * 26 * 100)) 0) messages/s."
@@ -413,6 +548,8 @@ runrow S1 "messages/s" mps 0
 runrow S1 "other load, CPUs" other 2
 runrow S1 "bench/load CPU, % of a core" client 0
 echo
+fi
+if want S1max; then
 echo "## S1-max — $S1_N clients × 26 letters, tick 1 ms (most delivered), ${T} s window"
 echo
 echo "Every tick delivered would be $(fmt $((S1_N * 26 * 1000)) 0) messages/s."
@@ -428,6 +565,8 @@ runrow S1max "messages/s" mps 0
 runrow S1max "other load, CPUs" other 2
 runrow S1max "bench/load CPU, % of a core" client 0
 echo
+fi
+if want S2; then
 echo "## S2 — $S2_N clients × 1 letter (A..Z in turn), tick 100 ms, ${T} s window"
 echo
 echo "Every tick delivered would be $(fmt $((S2_N * 10)) 0) messages/s.  The clients subscribe"
@@ -446,6 +585,8 @@ runrow S2 "messages/s" mps 0
 runrow S2 "other load, CPUs" other 2
 runrow S2 "bench/load CPU, % of a core" client 0
 echo
+fi
+if want S3; then
 echo "## S3 — $S3_N idle WebSocket connections (upgraded, not subscribed) $S3_NOTE"
 echo
 echo "RSS per connection = (VmRSS with $S3_N connections, at the end of a ${S3_T} s hold"
@@ -459,6 +600,8 @@ row S3 "RSS with $S3_N clients, kB" rss1 0
 runrow S3 "RSS per connection, bytes" perconn 0
 runrow S3 "connections open at the end" connected 0
 echo
+fi
+if want S4; then
 echo "## S4 — $S4_N × (connect + handshake + subscribe + first value)"
 echo
 echo "From the first connect() until the last client has the value its subscribe"
@@ -473,6 +616,8 @@ row S4 "time for all $S4_N, s" secs 3
 runrow S4 "connections/s" cps 0
 runrow S4 "other load, CPUs" other 2
 echo
+fi
+if want S5; then
 echo "## S5 — idle: $S5_N idle clients, default tick (1000 ms), ${S5_T} s"
 echo
 echo "Ticks in the window: $S5_T.  Wake-ups = voluntary context switches of the server"
@@ -505,6 +650,79 @@ runrow5 "wake-ups" vcsw 0
 runrow5 "server CPU, ms" cpums 2
 runrow5 "other load, CPUs" other 2
 echo
+fi
+if want S6; then
+echo "## S6 — feed: $S6_N clients × 26 letters, one writer as fast as it goes, ${T} s window"
+echo
+echo "letterd -s SOCK: one writer process (bench/load -F) writes lines \`X NNNN\` to the"
+echo "feed socket, A..Z in turn with increasing values, with blocking writes, from the"
+echo "end of the connect phase to the end of the window; letterd publishes each one"
+echo "to the letter's $S6_N subscribers.  It holds a second value of a letter back"
+echo "until the first has been written to every subscriber, so one turn of its loop"
+echo "publishes at most 26 lines and the writer goes as fast as the fan-out lets it."
+echo "The reference is letterd's own tick fan-out at -i 1 with the same clients"
+echo "(S1-max's shape), run alternately with the feed; the ceiling has no feed."
+echo "Each client checks that every letter's values come in order; a value it never"
+echo "got (conflated: it did not keep up) counts as missed.  Lines published are"
+echo "letterd's counter over the window (bench/load -M reads /metrics at both edges)"
+echo "and are the figure; lines written are the writer's, a socket buffer ahead, and"
+echo "move in steps: Linux wakes a writer blocked on a UNIX socket only once three"
+echo "quarters of what it queued has been read, thousands of lines at this pace."
+echo
+echo "| figure | feed | tick -i 1 | feed / tick |"
+echo "|---|---:|---:|---:|"
+row6f() {   # row6f LABEL FIGURE DECIMALS: a figure the tick runs do not have
+	echo "| $1 | $(fmt "$(median S6 feed "$2")" "$3") | - | |"
+}
+KIND_A=feed KIND_B=tick
+row S6 "values delivered/s (received by the clients)" mps 0
+row S6 "server CPU per delivered value, µs" usmsg 3
+row S6 "server CPU, % of a core" cpupct 0
+row6f "lines/s published (letterd_feed_updates_total)" ups 0
+row6f "lines/s written by the writer (in steps)" lps 0
+row S6 "values sent/s (letterd_messages_sent_total)" smps 0
+row6f "values missed by the clients, per value delivered" skip 5
+row6f "values repeated or out of order (must be 0)" ooo 0
+row S6 "server wake-ups (voluntary switches) per s" vcsw 0
+row S6 "server involuntary switches per s" nvcsw 0
+runrow S6 "server CPU per delivered value, µs" usmsg 3
+runrow S6 "values delivered/s" mps 0
+runrow S6 "other load, CPUs" other 2
+runrow S6 "bench/load CPU, % of a core" client 0
+KIND_A="" KIND_B=""
+echo "| writer CPU, % of a core, each run | $(runs S6 feed writer 1) | - | |"
+echo
+f6=$(median S6 feed usmsg) t6=$(median S6 tick usmsg)
+r6=$(ratio "$f6" "$t6")
+echo "Server CPU per delivered value, feed / tick: **$r6** ($(fmt "$f6" 3) µs against"
+echo "$(fmt "$t6" 3) µs).  Target: at most 1.3: $(verdict "$r6" 1.3)."
+m6=$(median S1max letterd usmsg)
+if [ "$m6" != na ]; then
+	echo "S1-max's letterd runs, earlier in this run: $(fmt "$m6" 3) µs per message;"
+	echo "feed / S1-max: $(ratio "$f6" "$m6")."
+fi
+echo
+echo "### S6 allocations: the feed under malloc_count.so"
+echo
+echo "The feed at the same shape ($S6_N clients, one writer) under"
+echo "bench/malloc_count.so; bench/load -U signals the edges of the ${T} s window and"
+echo "reads /metrics outside them.  Target: no allocation per line."
+echo
+R=$MC6_R
+mc_table "$MC6_R" "$MC6_LINES" "$S6_N" \
+    "$(fmt "$(kv feed_updates)" 0) lines published, $(fmt "$(kv msgs)" 0) values delivered"
+if [ -n "$WIN_ALLOC" ]; then
+	echo
+	echo "Allocations per line published: $(calc "$WIN_ALLOC / $(kv feed_updates)");"
+	echo "per value delivered: $(calc "$WIN_ALLOC / $(kv msgs)").  Target, none in the"
+	echo "window: $( [ "$WIN_ALLOC" -eq 0 ] && echo met || echo "**not met** ($WIN_ALLOC)")."
+	echo "(lines/s under the shim: $(fmt "$(kv feed_updates_per_sec)" 0); other load $(kv machine_other) CPUs.)"
+	echo
+	mc_lines "$MC6_LINES"
+fi
+echo
+fi
+if want alloc; then
 echo "## Allocations on the per-message path"
 echo
 echo "letterd at S1's shape ($MC_N clients × 26 letters, -i 10) under"
@@ -512,35 +730,17 @@ echo "bench/malloc_count.so, which counts malloc/calloc/realloc/free calls and"
 echo "records the counts when bench/load -U signals the start and the end of the"
 echo "${T} s window (SIGUSR1), and at exit."
 echo
-if [ -n "$MC_R" ] && [ "$(printf '%s\n' "$MC_LINES" | grep -c '^usr1')" -ge 2 ]; then
-	R=$MC_R
-	a=$(printf '%s\n' "$MC_LINES" | grep '^usr1' | sed -n 1p)
-	b=$(printf '%s\n' "$MC_LINES" | grep '^usr1' | sed -n 2p)
-	s=$(printf '%s\n' "$MC_LINES" | grep '^start' | sed -n 1p)
-	WIN_ALLOC=$(( $(mc_total "$b") - $(mc_total "$a") ))
-	WIN_FREE=$(( $(mc free "$b") - $(mc free "$a") ))
-	PRE_ALLOC=$(( $(mc_total "$a") - $(mc_total "$s") ))
-	echo "| | allocations (malloc+calloc+realloc+aligned) | free |"
-	echo "|---|---:|---:|"
-	echo "| start-up, connect and warm-up ($MC_N connections) | $PRE_ALLOC | $(( $(mc free "$a") - $(mc free "$s") )) |"
-	echo "| **measured window: $(fmt "$(kv msgs)" 0) messages delivered** | **$WIN_ALLOC** | **$WIN_FREE** |"
+R=$MC_R
+mc_table "$MC_R" "$MC_LINES" "$MC_N" "$(fmt "$(kv msgs)" 0) messages delivered"
+if [ -n "$WIN_ALLOC" ]; then
 	echo
 	echo "Allocations per message in the window: $(calc "$WIN_ALLOC / $(kv msgs)")."
 	echo "(messages/s under the shim: $(fmt "$(kv msgs_per_sec)" 0); other load $(kv machine_other) CPUs.)"
 	echo
-	echo "The counter lines:"
-	echo
-	echo '```'
-	printf '%s\n' "$MC_LINES"
-	echo '```'
-else
-	echo "**The allocation run failed**; counter lines:"
-	echo
-	echo '```'
-	printf '%s\n' "$MC_LINES"
-	echo '```'
+	mc_lines "$MC_LINES"
 fi
 echo
+fi
 echo "## Failed runs"
 echo
 if [ "$FAILED" -eq 0 ]; then
