@@ -18,8 +18,7 @@ FUZZ_SECONDS = 60
 LETTERD_CPPFLAGS = -D_XOPEN_SOURCE=700 -D_FILE_OFFSET_BITS=64 -D_TIME_BITS=64 -DLETTERD_POLL=$(POLL) -I.
 
 SRC = main.c loop.c log.c format.c entropy.c conn.c route.c pubsub.c relay.c feed.c http.c ws.c line.c origin.c state.c json.c metrics.c sha1.c base64.c utf8.c
-OBJ = main.o loop.o log.o format.o entropy.o conn.o route.o pubsub.o relay.o feed.o http.o \
-    ws.o line.o origin.o state.o json.o metrics.o sha1.o base64.o utf8.o page.o
+OBJ = main.o loop.o log.o format.o entropy.o conn.o route.o pubsub.o relay.o feed.o http.o ws.o line.o origin.o state.o json.o metrics.o sha1.o base64.o utf8.o page.o
 HDR = config.h loop.h log.h format.h entropy.h conn.h route.h pubsub.h relay.h feed.h \
     http.h ws.h line.h origin.h state.h json.h metrics.h sha1.h base64.h utf8.h
 

@@ -132,9 +132,13 @@ feed_closed(struct conn *c, const char *why)
 	size_t n;
 	const uint8_t *p = conn_stashed(c, &n);
 
-	(void)why;
-	if (c->u.feed.counted)
-		metrics.feed_writers--;
+	if (!c->u.feed.counted)
+		return;            /* one writer too many: it was never read */
+	metrics.feed_writers--;
+	/* standard input may be a terminal shared with the shell that
+	 * started letterd: it gets back the blocking mode it came with */
+	if (c->u.feed.from_stdin)
+		fcntl(c->fd, F_SETFL, fcntl(c->fd, F_GETFL) & ~O_NONBLOCK);
 	feed_end(c, &c->u.feed.rx, (const char *)p, n, why != NULL);
 }
 

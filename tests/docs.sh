@@ -61,7 +61,7 @@ outside=$(grep -l -e 'PROTOCOL\.md' -e '\.\./shared' -e 'shared/PROTOCOL' \
 if [ -z "$outside" ]; then
 	ok
 else
-	bad "files that point outside the repository:" $outside
+	bad "files that point outside the repository:" "$(echo "$outside" | tr '\n' ' ')"
 fi
 
 echo "$passed passed, $failed failed"
