@@ -42,7 +42,7 @@
 #include "metrics.h"
 
 struct conn_in {
-	size_t len;
+	size_t off, len;       /* data[off..len) is not consumed yet */
 	uint8_t data[IN_CAP];
 };
 
@@ -382,7 +382,7 @@ conn_flush(struct conn *c)
 			shutdown(c->fd, SHUT_WR);
 			c->state = CONN_LINGER;
 			conn_set_deadline(c, loop_now() + LINGER_MS);
-		} else if (c->in && !conn_blocked(c)) {
+		} else if (c->in && c->in->off < c->in->len && !conn_blocked(c)) {
 			conn_resume_add(c);
 		}
 	}
@@ -440,25 +440,36 @@ conn_process(struct conn *c, uint8_t *p, size_t n)
 const uint8_t *
 conn_stashed(const struct conn *c, size_t *n)
 {
-	*n = c->in ? c->in->len : 0;
-	return c->in ? c->in->data : NULL;
+	*n = c->in ? c->in->len - c->in->off : 0;
+	return c->in ? c->in->data + c->in->off : NULL;
 }
 
-/* Keeps the unconsumed tail of p in c->in (p may be inside c->in). */
+/* Keeps p[used..n), what the protocol did not consume, in c->in.  When p
+ * is c->in's own data, only the offset moves: input held a few lines at a
+ * time is not copied each time.  An empty buffer goes, unless the
+ * protocol keeps it (ops->keep_input). */
 static int
-conn_stash(struct conn *c, const uint8_t *p, size_t n)
+conn_stash(struct conn *c, const uint8_t *p, size_t used, size_t n)
 {
-	if (!n) {
-		free(c->in);
-		c->in = NULL;
-		return 0;
+	if (c->in && p == c->in->data + c->in->off) {
+		c->in->len = c->in->off + n;      /* a read may have added to it */
+		c->in->off += used;
+	} else if (used < n) {
+		if (!c->in && !(c->in = malloc(sizeof(*c->in)))) {
+			conn_close(c, DROP_NO_MEMORY, "out of memory");
+			return -1;
+		}
+		memcpy(c->in->data, p + used, n - used);
+		c->in->off = 0;
+		c->in->len = n - used;
 	}
-	if (!c->in && !(c->in = malloc(sizeof(*c->in)))) {
-		conn_close(c, DROP_NO_MEMORY, "out of memory");
-		return -1;
+	if (c->in && c->in->off == c->in->len) {
+		c->in->off = c->in->len = 0;
+		if (!conn_ops(c)->keep_input) {
+			free(c->in);
+			c->in = NULL;
+		}
 	}
-	memmove(c->in->data, p, n);
-	c->in->len = n;
 	return 0;
 }
 
@@ -466,14 +477,14 @@ conn_stash(struct conn *c, const uint8_t *p, size_t n)
 static void
 conn_resume_one(struct conn *c)
 {
-	uint8_t none = 0, *p = c->in ? c->in->data : &none;
-	size_t n = c->in ? c->in->len : 0, used;
+	uint8_t none = 0, *p = c->in ? c->in->data + c->in->off : &none;
+	size_t n = c->in ? c->in->len - c->in->off : 0, used;
 
 	c->flags &= ~F_HOLD;
 	if (c->state != CONN_OPEN)
 		return;
 	used = conn_process(c, p, n);
-	if (c->state != CONN_FREE && conn_stash(c, p + used, n - used) == 0)
+	if (c->state != CONN_FREE && conn_stash(c, p, used, n) == 0)
 		conn_watch(c);
 }
 
@@ -512,7 +523,11 @@ conn_read(struct conn *c)
 		return;
 	}
 	if (c->in) {
-		/* a partial request or frame is waiting: read after it */
+		/* a partial request or frame is waiting: read after it,
+		 * having moved it to the front */
+		memmove(c->in->data, c->in->data + c->in->off, c->in->len - c->in->off);
+		c->in->len -= c->in->off;
+		c->in->off = 0;
 		if (c->in->len == IN_CAP) {
 			conn_close(c, DROP_IO_ERROR, "input buffer full");
 			return;
@@ -529,7 +544,7 @@ conn_read(struct conn *c)
 	}
 	have += (size_t)n;
 	used = conn_process(c, p, have);
-	if (c->state != CONN_FREE && conn_stash(c, p + used, have - used) == 0)
+	if (c->state != CONN_FREE && conn_stash(c, p, used, have) == 0)
 		conn_watch(c);
 }
 

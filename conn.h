@@ -83,12 +83,15 @@ struct conn {
 	} u;
 };
 
-/* A protocol: what the transport calls.  Every member may be NULL. */
+/* A protocol: what the transport calls.  Every member may be 0 or NULL. */
 struct conn_ops {
 	const char *name;       /* for the log */
 	/* Bytes arrived (or were held): consume what you can and return how
 	 * many; the rest is kept and offered again with more. */
 	size_t (*input)(struct conn *c, uint8_t *p, size_t n);
+	/* 1: the input buffer stays while connected, for a protocol that
+	 * holds input often (a feed writer's bursts) */
+	int keep_input;
 	/* F_WS connections: one text message. */
 	void (*text)(struct conn *c, const uint8_t *p, size_t n);
 	/* The queue is empty: write or queue what is still owed.  Returns 0

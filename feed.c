@@ -162,6 +162,7 @@ feed_opened(struct conn *c)
 static const struct conn_ops feed_ops = {
 	.name = "feed",
 	.input = feed_input,
+	.keep_input = 1,
 	.opened = feed_opened,
 	.closed = feed_closed,
 };

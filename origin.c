@@ -183,11 +183,9 @@ origin_port(const char *s, size_t n, unsigned *port)
 	return 0;
 }
 
-/* host [ ":" port ] (RFC 3986 3.2.2-3.2.3, RFC 9110 7.2), all of
- * s[0..n): sets *hlen to the host's length (brackets included) and
- * *port to the port, 0 when there is none.  An empty port ("h:") is
- * refused: RFC 3986 3.2.3 allows it, but no browser sends it. */
-static int
+/* See origin.h.  An empty port ("h:") is refused: RFC 3986 3.2.3 allows
+ * it, but no browser sends it. */
+int
 origin_authority(const char *s, size_t n, size_t *hlen, unsigned *port)
 {
 	const char *end;

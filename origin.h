@@ -51,6 +51,13 @@ struct origin_policy {
  * empty nor over ORIGIN_MAX_LEN bytes.  Fills *o and returns 0, or -1. */
 int origin_parse(const char *s, size_t n, struct origin *o);
 
+/* host [ ":" port ] (RFC 3986 3.2.2-3.2.3, RFC 9110 7.2), all of s[0..n),
+ * with the host and port syntax of origin_parse: sets *hlen to the host's
+ * length (brackets included) and *port to the port, 0 when there is none.
+ * Returns 0, or -1.  The Host field is checked with it, and so is the
+ * authority of the relay's ws:// URL. */
+int origin_authority(const char *s, size_t n, size_t *hlen, unsigned *port);
+
 /* Adds the -o argument arg (a C string) to p: "*" allows every origin,
  * an origin as origin_parse takes it allows that one.  Returns 0; -1 if
  * arg is malformed; -2 if p has ORIGIN_MAX_ALLOWED origins already.  The

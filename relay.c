@@ -40,6 +40,7 @@
 #include "json.h"
 #include "log.h"
 #include "loop.h"
+#include "origin.h"
 #include "pubsub.h"
 #include "relay.h"
 #include "state.h"
@@ -65,61 +66,38 @@ static size_t relay_held_len;
 
 static const struct conn_ops relay_ops;
 
-/* The host of ws://HOST[:PORT]: an IPv6 literal in brackets (RFC 3986
- * 3.2.2), or up to the next ':' or '/'.  Returns what follows it. */
-static const char *
-relay_parse_host(const char *host)
-{
-	const char *end;
-	size_t n;
-
-	if (*host == '[') {
-		if (!(end = strchr(host, ']')))
-			return NULL;
-		n = (size_t)(end - host - 1);
-		end++;
-		host++;
-	} else {
-		for (end = host; *end && *end != ':' && *end != '/'; end++)
-			;
-		n = (size_t)(end - host);
-	}
-	if (n == 0 || n >= sizeof(relay_host))
-		return NULL;
-	memcpy(relay_host, host, n);
-	relay_host[n] = '\0';
-	return end;
-}
-
+/* ws://HOST[:PORT][/PATH] (docs/protocol.md 5.1).  The authority has
+ * the grammar of an Origin's (origin.c), so a name, dotted IPv4 or
+ * [IPv6]; it is kept as written for the Host header, and the host without
+ * its brackets for getaddrinfo. */
 int
 relay_init(const char *url)
 {
-	const char *p;
-	size_t n;
+	const char *a, *path;
+	size_t n, h;
+	unsigned port;
 
-	if (strncmp(url, "ws://", 5) || !(p = relay_parse_host(url + 5)))
+	if (strncmp(url, "ws://", 5))
 		return -1;
-	strcpy(relay_port, "80");
-	if (*p == ':') {
-		for (n = 0, p++; p[n] >= '0' && p[n] <= '9'; n++)
-			;
-		if (n == 0 || n > 5 || atoi(p) < 1 || atoi(p) > 65535)
-			return -1;
-		memcpy(relay_port, p, n);
-		relay_port[n] = '\0';
-		p += n;
-	}
-	if ((*p && *p != '/') || strlen(*p ? p : "/") >= sizeof(relay_path))
+	a = url + 5;
+	n = strcspn(a, "/");
+	path = a[n] ? a + n : "/";
+	if (n >= sizeof(relay_authority) || strlen(path) >= sizeof(relay_path) ||
+	    origin_authority(a, n, &h, &port) < 0)
 		return -1;
-	strcpy(relay_path, *p ? p : "/");
-	for (p = relay_path; *p; p++)
-		if (*p <= ' ' || *p >= 0x7f)
+	for (url = path; *url; url++)
+		if (*url <= ' ' || *url >= 0x7f)
 			return -1;       /* it goes into a request line as it is */
-	/* the Host header is the authority exactly as the URL has it */
-	if ((n = strcspn(url + 5, "/")) >= sizeof(relay_authority))
-		return -1;
-	memcpy(relay_authority, url + 5, n);
+	memcpy(relay_authority, a, n);
 	relay_authority[n] = '\0';
+	strcpy(relay_path, path);
+	if (*a == '[') {
+		a++;
+		h -= 2;
+	}
+	memcpy(relay_host, a, h);
+	relay_host[h] = '\0';
+	format(relay_port, sizeof(relay_port), "%u", port ? port : 80);
 	return 0;
 }
 
