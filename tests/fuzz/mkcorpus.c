@@ -129,6 +129,13 @@ close_frame(struct buf *b, int code, const char *why)
 	frame_full(b, FIN | CLOSE, real_key, 0, n + 2, p, n + 2);
 }
 
+/* A server's frame, as a relay's upstream sends it: never masked. */
+static void
+server_frame(struct buf *b, int b0, const char *s)
+{
+	frame_full(b, b0, NULL, 0, strlen(s), s, strlen(s));
+}
+
 static const char upgrade[] =
     "GET /ws HTTP/1.1\r\nHost: localhost:8000\r\nUpgrade: websocket\r\n"
     "Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
@@ -496,6 +503,20 @@ conn_seeds(void)
 	C("fragments_ping", 0, 4, (puts_(&d, upgrade), frame(&d, TEXT, "{\"action\": "),
 	    frame(&d, FIN | PING, "between"), frame(&d, FIN | CONT, "\"subscribe\", \"letter\": \"q\"}"),
 	    frame(&d, FIN | CLOSE, "")));
+	/* FZ_RELAY (0x80): the data is what a relay's upstream sends after
+	 * the 101 the fuzzer writes for it, or with its own head */
+	C("relay_values", 0x80, 21, (server_frame(&d, FIN | TEXT, "{\"A\": 1234}"),
+	    server_frame(&d, FIN | TEXT, "{\"T\": 21.5}"),
+	    server_frame(&d, FIN | TEXT, "{\"A\": 1235}"),
+	    server_frame(&d, FIN | TEXT, "{\"A\": -7}"),
+	    server_frame(&d, FIN | PING, "up"),
+	    server_frame(&d, FIN | TEXT, "{\"error\": \"not a value\"}"),
+	    server_frame(&d, FIN | TEXT, "{\"Z\": 6.02e23}")));
+	C("relay_close", 0x81, 22, (server_frame(&d, FIN | TEXT, "{\"B\": 1}"),
+	    server_frame(&d, TEXT, "{\"C\""), server_frame(&d, FIN | PING, "mid"),
+	    server_frame(&d, FIN | CONT, ": 2}"), server_frame(&d, FIN | CLOSE, "")));
+	C("relay_masked", 0x80, 23, frame(&d, FIN | TEXT, "{\"A\": 1234}"));
+	C("relay_head", 0x80, 24, puts_(&d, "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n"));
 	C("pages", 0, 5, puts_(&d, "GET / HTTP/1.1\r\nHost: a\r\n\r\nHEAD / HTTP/1.1\r\nHost: a\r\n\r\n"
 	    "GET /?x=1 HTTP/1.0\r\nConnection: keep-alive\r\n\r\nGET / HTTP/1.1\r\nHost: a\r\n"
 	    "Content-Length: 3\r\n\r\nabcGET /nope HTTP/1.1\r\nHost: a\r\n\r\n"));
