@@ -181,6 +181,9 @@ conn_expire(void)
 
 /* ---- Closing ---------------------------------------------------------- */
 
+/* The pending list is dense, so flushing visits only the connections
+ * that have something to write: removing one moves the last entry into
+ * its place, and each connection remembers where it is (pending_ix). */
 static void
 conn_pending_remove(struct conn *c)
 {
@@ -191,6 +194,9 @@ conn_pending_remove(struct conn *c)
 	c->flags &= ~F_PENDING;
 }
 
+/* The connections whose held input must be processed after the next
+ * flush.  A bitmap by fd, not a list: struct conn has no room left for an
+ * index, and a scan of maxfd / 64 words is nothing next to a flush. */
 static void
 conn_resume_add(struct conn *c)
 {
@@ -209,6 +215,11 @@ conn_resume_remove(struct conn *c)
 	}
 }
 
+/* Closes now: the protocol lets go first (a client's subscriptions, a
+ * relay's next attempt), then the transport takes the connection off
+ * every list, the loop and the timers, and frees its buffers.  The slot
+ * stays in conns[] as CONN_FREE, so that an event for this fd still in
+ * the loop's batch finds nothing to do. */
 void
 conn_close(struct conn *c, int drop, const char *why)
 {
@@ -249,6 +260,9 @@ conn_closing(struct conn *c)
 
 /* ---- Output ----------------------------------------------------------- */
 
+/* Puts c on the pending list, unless it is there or waits for the
+ * kernel: then the write event flushes it, and writing before the socket
+ * drains would only meet EAGAIN. */
 void
 conn_pending_add(struct conn *c)
 {
@@ -259,6 +273,9 @@ conn_pending_add(struct conn *c)
 	pending[npending++] = c->fd;
 }
 
+/* The queue grows by doubling and slides its unsent bytes to the front
+ * when it needs room, so a connection that keeps up reuses one small
+ * buffer; conn_write_queue frees it once it is drained. */
 int
 conn_queue(struct conn *c, const void *p, size_t n)
 {
@@ -305,6 +322,9 @@ conn_wrote(struct conn *c, ssize_t n)
 	return 0;
 }
 
+/* For bytes that live outside the queue (a value's frame, the ping):
+ * written straight from where they are, and only what the kernel did not
+ * take is copied into the queue, where it must go out first next time. */
 int
 conn_write(struct conn *c, const uint8_t *p, size_t n)
 {
@@ -316,6 +336,8 @@ conn_write(struct conn *c, const uint8_t *p, size_t n)
 	return conn_queue(c, p + w, n - (size_t)w) < 0 ? -1 : 1;
 }
 
+/* writev, for the fan-out's slices of frames; the caller decides what a
+ * partial write leaves owed. */
 int
 conn_writev(struct conn *c, const struct iovec *iov, int k, size_t *written)
 {
@@ -391,6 +413,10 @@ conn_flush(struct conn *c)
 
 static uint64_t conn_flushes;
 
+/* The one place where connections are written to.  Last-in first-out is
+ * fine: every pending connection is flushed before the loop sleeps.  If
+ * held input waits for this flush, the resume timer is armed to run at
+ * once, so that the loop does not sleep before it is processed. */
 void
 conn_flush_pending(void)
 {
@@ -401,12 +427,16 @@ conn_flush_pending(void)
 		loop_timer_at(resume_timer, loop_now());
 }
 
+/* pubsub.c compares this with the count of its last publish. */
 uint64_t
 conn_flush_count(void)
 {
 	return conn_flushes;
 }
 
+/* The protocol cannot take more input until the next flush: conn_process
+ * stops at F_HOLD, the connection is not read meanwhile (conn_watch), and
+ * the resume timer hands it its held input again after the flush. */
 void
 conn_hold(struct conn *c)
 {
@@ -508,6 +538,10 @@ conn_resume_all(void)
 	}
 }
 
+/* A read event: one read(2) per event (the loop is level-triggered and
+ * reports the rest next turn), into the shared buffer, or after the input
+ * this connection already holds.  0 is the peer's close: the connection
+ * goes, and the protocol hears why. */
 static void
 conn_read(struct conn *c)
 {
@@ -584,6 +618,9 @@ conn_event(int fd, int mask)
 
 /* ---- Opening ---------------------------------------------------------- */
 
+/* A socket becomes a connection: non-blocking and close-on-exec (fcntl,
+ * which every Unix has, rather than accept4 or SOCK_NONBLOCK), watched by
+ * the loop, and counted.  The slot is the fd's own, so no allocation. */
 struct conn *
 conn_adopt(int fd, const struct conn_ops *ops, int connecting)
 {
@@ -655,12 +692,15 @@ conn_accept(int listen_fd, const struct conn_ops *ops)
 	return 0;
 }
 
+/* Open connections of every kind; shutdown waits for 0. */
 int
 conn_count(void)
 {
 	return nconns;
 }
 
+/* The tables are sized once for every descriptor letterd may have
+ * (docs/protocol.md 1.7); calloc leaves their pages untouched until used. */
 int
 conn_init(int maxfd)
 {
@@ -676,6 +716,8 @@ conn_init(int maxfd)
 	    resume_timer >= 0 ? 0 : -1;
 }
 
+/* At exit: every connection closed, every table freed, so that valgrind
+ * sees no leak. */
 void
 conn_free_all(void)
 {
@@ -697,6 +739,8 @@ conn_free_all(void)
 
 /* ---- The WebSocket layer ---------------------------------------------- */
 
+/* From now on the connection's input is frames: the union's HTTP part is
+ * done with, and a WebSocket connection has no deadline but keepalive. */
 void
 conn_ws_start(struct conn *c, int role)
 {
@@ -706,6 +750,8 @@ conn_ws_start(struct conn *c, int role)
 	conn_set_deadline(c, -1);
 }
 
+/* Queues a frame of at most WS_CONTROL_MAX bytes of payload: replies,
+ * pongs, close frames and the relay's commands are all that short. */
 int
 conn_ws_send(struct conn *c, int op, const void *p, size_t n)
 {
@@ -722,6 +768,8 @@ conn_ws_send(struct conn *c, int op, const void *p, size_t n)
 	return conn_queue(c, f, ws_client_frame(f, op, p, n, mask));
 }
 
+/* RFC 6455 7.1.1: our close frame goes out, then no more frames, then
+ * the lingering close of every connection (conn_closing). */
 void
 conn_ws_close(struct conn *c, int code)
 {
@@ -794,6 +842,8 @@ conn_keepalive(void)
 	}
 }
 
+/* A connection still being made, or plain HTTP, has nothing to say
+ * goodbye with: it is closed at once (docs/protocol.md 1.6). */
 void
 conn_shutdown(void)
 {

@@ -178,6 +178,7 @@ feed_ready(int fd, int mask)
 	loop_timer_at(feed_timer, loop_now());
 }
 
+/* Writers are accepted like TCP clients (conn_accept), with feed_ops. */
 static void
 feed_accept(void)
 {
@@ -258,6 +259,7 @@ feed_check_path(void)
 	return 0;
 }
 
+/* Feed mode: standard input, or the socket at PATH. */
 int
 feed_start(void)
 {
@@ -281,6 +283,8 @@ feed_start(void)
 	return loop_add(feed_fd, LOOP_READ, feed_ready);
 }
 
+/* At exit the socket file goes, so that the next start finds no stale
+ * one (it would be replaced anyway, docs/protocol.md 6.1). */
 void
 feed_stop(void)
 {

@@ -64,6 +64,8 @@ format_int(char *out, size_t cap, size_t *n, va_list *ap, int len, char conv,
 	format_number(out, cap, n, u, conv == 'x' ? 16 : 10, s < 0, width, pad);
 }
 
+/* See format.h.  The flag, width, precision and length are read in the
+ * order printf defines them; one conversion letter ends each. */
 size_t
 vformat(char *out, size_t cap, const char *f, va_list ap0)
 {

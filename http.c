@@ -343,6 +343,8 @@ http_early(const char *buf, size_t len, const char *lf, struct http_req *r)
 	return 0;
 }
 
+/* See http.h.  Early checks first (the method, 414), then, once the head
+ * is complete, the request line and the fields. */
 long
 http_parse(const char *buf, size_t len, size_t *scan, struct http_req *r)
 {
@@ -417,6 +419,7 @@ http_parse_response(const char *buf, size_t len, size_t *scan,
 	return (long)head;
 }
 
+/* RFC 9110 15: the reason phrases, for the statuses letterd sends. */
 const char *
 http_reason(int status)
 {
@@ -468,6 +471,8 @@ http_date(void)
 	return date;
 }
 
+/* RFC 9110 6.6.1 and 8.6: every response but the 101 says when, who and
+ * how long; the 101 of RFC 6455 4.2.2 has only the handshake's fields. */
 size_t
 http_head(char *out, size_t cap, int status, const char *ctype, uint64_t clen,
           int keep_alive, const char *extra)

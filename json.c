@@ -361,6 +361,8 @@ json_text(const char *s, size_t n, struct json_found *f,
 	return object;
 }
 
+/* See json.h: the reasons are checked in the order docs/protocol.md 4.2
+ * gives, so a client learns about the first problem it has. */
 int
 json_command(const char *s, size_t n, struct json_command *cmd,
 	     const char **why)

@@ -54,6 +54,8 @@ loop_clock(void)
 #include "loop_poll.c"
 #endif
 
+/* The handler table has a slot per descriptor; the backend gets its own
+ * tables.  The clock starts now. */
 int
 loop_init(int maxfd)
 {
@@ -74,6 +76,8 @@ loop_free(void)
 	loop_fn = NULL;
 }
 
+/* The handler is kept here, by fd, so that the backends only report
+ * which descriptors are ready. */
 int
 loop_add(int fd, int mask, loop_io_fn *fn)
 {
@@ -104,6 +108,7 @@ loop_del(int fd)
 	loop_fn[fd] = NULL;
 }
 
+/* Timers are given out once, at start, and never freed. */
 int
 loop_timer(loop_timer_fn *fn)
 {
@@ -157,6 +162,8 @@ loop_run_timers(void)
 	return ran;
 }
 
+/* See loop.h.  Handlers before timers: a timer "due now" runs after
+ * every event of this turn (main.c accepts that way). */
 int
 loop_once(void)
 {

@@ -107,6 +107,7 @@ fail(int status, const char *fmt, ...)
 	exit(status);
 }
 
+/* A decimal option value in min..max, or a usage error. */
 static long
 number(const char *s, long min, long max)
 {
@@ -135,6 +136,7 @@ option_root(const char *dir)
 	route_opts.has_root = 1;
 }
 
+/* getopt: POSIX, so an option given twice counts with its last value. */
 static void
 options(int argc, char **argv)
 {
@@ -179,6 +181,8 @@ options(int argc, char **argv)
 		fail(2, "-u and -s: choose one source of values");
 }
 
+/* The listening socket, before anything else, so that an address in use
+ * is reported at once (exit 1) and a bad one as a usage error (exit 2). */
 static void
 listen_start(void)
 {
@@ -245,6 +249,8 @@ on_listen(int fd, int mask)
 	loop_timer_at(accept_timer, loop_now());
 }
 
+/* The accept timer: accept what is waiting, or, out of descriptors, stop
+ * watching the listening socket for 100 ms and then watch it again. */
 static void
 on_accept(void)
 {
@@ -285,6 +291,7 @@ on_tick(void)
 	loop_timer_at(tick_timer, tick_at);
 }
 
+/* Every -k seconds: the keepalive round (docs/protocol.md 3.4). */
 static void
 on_ping(void)
 {
@@ -292,6 +299,8 @@ on_ping(void)
 	loop_timer_at(ping_timer, loop_now() + opt_ping * 1000);
 }
 
+/* SHUTDOWN_MS after the signal: what has not closed by now is closed
+ * by conn_free_all on the way out. */
 static void
 on_stop(void)
 {
@@ -317,6 +326,9 @@ shutdown_start(void)
 	loop_timer_at(stop_timer, loop_now() + SHUTDOWN_MS);
 }
 
+/* The signal handler does the least it can: note the signal and wake the
+ * loop through the pipe (write is async-signal-safe); the rest happens in
+ * the loop, where it is safe to touch connections. */
 static void
 on_signal(int sig)
 {
@@ -363,6 +375,8 @@ setup_fds(void)
 	    MAX_FDS : (int)rl.rlim_cur;
 }
 
+/* Everything the loop needs, in order: the tables, the self-pipe, the
+ * handlers (only then may a signal arrive), the timers. */
 static void
 setup(void)
 {
@@ -417,6 +431,9 @@ start(void)
 	log_info("%s backend, tick %ld ms", loop_backend(), opt_tick);
 }
 
+/* The loop: write what is queued, stop if a shutdown is done, then one
+ * turn (loop.c).  The tick histogram ends here, after the flush that
+ * wrote the tick (docs/protocol.md 2.6). */
 int
 main(int argc, char **argv)
 {

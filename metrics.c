@@ -50,6 +50,8 @@ static const struct {
 	  &metrics.feed_replies_dropped },
 };
 
+/* Each tick lands in the first bucket that holds it; the exposition adds
+ * them up into Prometheus's cumulative buckets. */
 void
 metrics_tick(int64_t us)
 {
@@ -151,6 +153,7 @@ metrics_histogram(char *out, size_t cap, size_t *len)
 	    (unsigned long long)metrics.ticks);
 }
 
+/* See metrics.h: gauges, counters, then the closes and the histogram. */
 size_t
 metrics_render(char *out, size_t cap, int connections, int clients,
                const int subscribers[26])

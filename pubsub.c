@@ -64,6 +64,7 @@ pubsub_owe(uint32_t letters)
 	}
 }
 
+/* The tick: 26 new values, and every subscriber owes its letters. */
 void
 pubsub_tick(void)
 {
@@ -71,6 +72,8 @@ pubsub_tick(void)
 	pubsub_owe((UINT32_C(1) << STATE_LETTERS) - 1);
 }
 
+/* See pubsub.h.  "changed" is reset by the first publish after a flush:
+ * conn_flush_count says whether one happened since the last publish. */
 int
 pubsub_publish(int letter, const char *num, size_t n)
 {
@@ -190,6 +193,8 @@ pubsub_command(struct conn *c, const uint8_t *p, size_t n)
 	}
 }
 
+/* A client's frames go through the shared WebSocket layer, with -m as the
+ * largest message it may send. */
 static size_t
 pubsub_input(struct conn *c, uint8_t *p, size_t n)
 {
@@ -220,12 +225,15 @@ static const struct conn_ops pubsub_ops = {
 	.closed = pubsub_closed,
 };
 
+/* -c (docs/protocol.md 3.5): closing clients count until they are gone. */
 int
 pubsub_full(void)
 {
 	return pubsub_opts.max_clients && nclients >= pubsub_opts.max_clients;
 }
 
+/* After the 101 is queued: the connection speaks WebSocket from its next
+ * byte, which may already be in the buffer behind the request. */
 void
 pubsub_join(struct conn *c)
 {
@@ -249,6 +257,7 @@ pubsub_subscribers(void)
 	return subscribers;
 }
 
+/* clients[] has a slot for every descriptor, like conns[]. */
 int
 pubsub_init(int maxfd)
 {

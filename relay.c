@@ -274,6 +274,8 @@ relay_text(struct conn *c, const uint8_t *p, size_t n)
 	relay_publish(c, letter, num, len);
 }
 
+/* The upstream's bytes: the 101 first, then frames.  A value held for
+ * the flush goes out before the frames behind it are read. */
 static size_t
 relay_input(struct conn *c, uint8_t *p, size_t n)
 {
@@ -329,6 +331,7 @@ static const struct conn_ops relay_ops = {
 	.closed = relay_closed,
 };
 
+/* With fd >= 0 the upstream is that socket, already connected. */
 int
 relay_start(int fd)
 {
@@ -346,6 +349,7 @@ relay_start(int fd)
 	return (relay_conn = conn_adopt(fd, &relay_ops, 1)) ? 0 : -1;
 }
 
+/* No retry after this: conn_shutdown closes the connection with 1001. */
 void
 relay_stop(void)
 {

@@ -70,6 +70,7 @@ route_done(struct conn *c, const struct http_req *r)
 	conn_set_deadline(c, loop_now() + HTTP_DEADLINE_MS);
 }
 
+/* GET / and HEAD /: the page compiled in by mkpage (docs/protocol.md 7). */
 static void
 route_page(struct conn *c, const struct http_req *r)
 {
@@ -114,6 +115,8 @@ route_open_static(const struct http_req *r, char *rel, size_t cap, struct stat *
 	return fd;
 }
 
+/* GET /static/NAME: the head now, the file through route_owed as the
+ * socket takes it. */
 static void
 route_static(struct conn *c, const struct http_req *r)
 {
@@ -213,6 +216,7 @@ route_is(const struct http_req *r, const char *path)
 	return r->path_len == strlen(path) && !memcmp(r->path, path, r->path_len);
 }
 
+/* RFC 9110 9.3.1-9.3.2: GET and HEAD everywhere; the path decides. */
 static void
 route_request(struct conn *c, const struct http_req *r)
 {
@@ -292,6 +296,8 @@ route_owed(struct conn *c)
 	return conn_queue(c, buf, (size_t)n) < 0 ? -1 : 0;
 }
 
+/* A new connection has HTTP_DEADLINE_MS for its first request: the
+ * slowloris defence (docs/protocol.md 2.4). */
 static void
 route_opened(struct conn *c)
 {
@@ -300,12 +306,14 @@ route_opened(struct conn *c)
 	log_info("fd %d: connected", c->fd);
 }
 
+/* The request did not come in time: closed without an answer. */
 static void
 route_expired(struct conn *c)
 {
 	conn_close(c, DROP_REQUEST_TIMEOUT, "request timeout");
 }
 
+/* A static file still being sent goes with the connection. */
 static void
 route_closed(struct conn *c, const char *why)
 {

@@ -65,6 +65,7 @@ state_encode(uint8_t *f, int letter, const char *num, size_t n)
 	return h + 7 + n;
 }
 
+/* Four digits for each letter, then its frame (docs/protocol.md 4.3). */
 void
 state_tick(void)
 {
@@ -98,6 +99,8 @@ state_init_empty(void)
 	state_unknown = (UINT32_C(1) << STATE_LETTERS) - 1;
 }
 
+/* See state.h.  The frames after letter move when its length changes,
+ * so that they stay back to back. */
 int
 state_set(int letter, const char *num, size_t n)
 {

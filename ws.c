@@ -42,6 +42,7 @@ ws_accept(const char *key, size_t n, char out[WS_ACCEPT_LEN + 1])
 	return 0;
 }
 
+/* See ws.h.  Used for every frame letterd sends as a server. */
 size_t
 ws_header(uint8_t *out, int opcode, uint64_t len)
 {
@@ -73,6 +74,7 @@ ws_rx_init(struct ws_rx *rx, int role)
 	rx->role = (uint8_t)role;
 }
 
+/* See ws.h: the relay's frames to its upstream. */
 size_t
 ws_client_frame(uint8_t *out, int opcode, const void *p, size_t n,
                 const uint8_t mask[4])
