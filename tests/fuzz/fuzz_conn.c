@@ -221,10 +221,12 @@ fz_event(struct fz_world *w, uint32_t r)
 		w->deaf = 0;
 		break;
 	}
+	/* deadlines are timers now: they fire in the pump, so the count is
+	 * compared after it */
+	fz_pump(w);
 	if (conn_count() < before)
 		for (i = 0; i < w->npeers; i++)
 			w->peer[i].dropped = 1;
-	fz_pump(w);
 }
 
 /* FZ_RELAY: the relay has connected; answer its handshake as a server
