@@ -1,7 +1,8 @@
 #!/bin/sh
 # tests/cli.sh BINARY: the command line -- usage, version, bad values (exit
-# 2), an address in use (exit 1), -p 0 and IPv6 -- and a clean exit 0 on
-# SIGTERM and SIGINT.
+# 2), malformed -o origins and a 17th one (exit 2, a line naming the value,
+# the usage), an address in use (exit 1), -p 0, IPv6 and the -o lists that
+# start -- and a clean exit 0 on SIGTERM and SIGINT.
 # shellcheck disable=SC2015 # ok never fails: "A && ok || bad" is if-then-else
 cd "$(dirname "$0")/.." || exit 1
 . tests/lib.sh
@@ -36,6 +37,77 @@ for args in "-x" "-p" "-p 70000" "-p -1" "-p abc" "-i 0" "-i 1x" "-k -1" \
 	# shellcheck disable=SC2086
 	"$bin" $args 2>&1 >/dev/null | grep -q 'usage:' && ok || bad "'$args': usage on stderr"
 done
+
+# expect_usage LINE CMD...: runs CMD (5 s at most); it must exit 2 with
+# LINE as the first line of its stderr and the usage after it.
+expect_usage() {
+	want=$1
+	shift
+	err=$(mktemp)
+	"$@" >/dev/null 2>"$err" &
+	pid=$!
+	i=0
+	while kill -0 $pid 2>/dev/null && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
+	kill -KILL $pid 2>/dev/null
+	wait $pid
+	got=$?
+	first=$(head -n 1 "$err")
+	if [ "$got" -ne 2 ]; then
+		bad "'$*' exited $got, expected 2"
+	elif [ "$first" != "$want" ]; then
+		bad "'$*': first line on stderr \"$first\", expected \"$want\""
+	elif ! sed -n 2p "$err" | grep -q '^usage: letterd'; then
+		bad "'$*': no usage after \"$first\""
+	else
+		ok
+	fi
+	rm -f "$err"
+}
+
+# -o: an origin is http[s]://HOST[:PORT] and nothing else, or * exactly.
+"$bin" -h | grep -q -e '-o origin' && ok || bad "-h does not list -o"
+not_origin='not an origin, scheme://HOST[:PORT], or *'
+long=$(printf '%0250d' 0 | tr 0 a)          # "http://" + it: 257 bytes
+for v in example.com ftp://x http://x/ http://x:0 null "" http://x:65536 \
+    http://x:080 http://x: 'http://*' '**' ' *' '* ' HTTP://x/path \
+    http://u@x http://x%41 ws://x https:// 'http://[::1' 'http://x y' \
+    http://a_b 'http://[fe80::1%25eth0]' http://x.example?q \
+    "http://$long"; do
+	expect_usage "letterd: -o $v: $not_origin" "$bin" -o "$v"
+done
+# 16 origins are the most; '*' does not count, the same one twice does
+set --
+for n in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16; do
+	set -- "$@" -o "http://h$n.example"
+done
+expect_usage "letterd: -o http://h17.example: more than 16 origins" \
+    "$bin" "$@" -o http://h17.example
+expect_usage "letterd: -o http://x/: $not_origin" "$bin" "$@" -o http://x/
+expect_usage "letterd: -o https://a.example: more than 16 origins" "$bin" \
+    -o https://a.example -o https://a.example -o https://a.example \
+    -o https://a.example -o https://a.example -o https://a.example \
+    -o https://a.example -o https://a.example -o https://a.example \
+    -o https://a.example -o https://a.example -o https://a.example \
+    -o https://a.example -o https://a.example -o https://a.example \
+    -o https://a.example -o https://a.example
+# ... and these start
+starts() {
+	if start_server "$bin" "$@"; then
+		ok
+		stop_server TERM
+		[ "$SERVER_STATUS" -eq 0 ] && ok || bad "'$*': SIGTERM exit status $SERVER_STATUS"
+	else
+		bad "'$*' did not start"
+		stop_server KILL
+	fi
+}
+starts -o '*'
+starts "$@"
+starts "$@" -o '*'
+starts -o '*' "$@"
+starts -o HTTP://Example.COM:80 -o 'https://[::1]:8443' -o http://127.0.0.1:8000
+starts -o "http://$(printf '%0249d' 0 | tr 0 a)"
+set --
 
 start_server "$bin" || { echo "$p passed, $((f + 1)) failed"; exit 1; }
 case $PORT in ''|*[!0-9]*) bad "-p 0 printed no port";; 0) bad "-p 0 printed port 0";; *) ok;; esac

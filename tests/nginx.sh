@@ -2,6 +2,9 @@
 # tests/nginx.sh BINARY - the scaling example of docs/scaling.md, run:
 # Debian's nginx on loopback balancing / and /ws over two relays of one
 # origin, and 200 clients through it that must all see the origin's values.
+# The relays keep the default Origin policy: a browser-style client with
+# Origin http://127.0.0.1:NGINXPORT (nginx's own address) gets values
+# through nginx, a foreign Origin gets 403 (tests/otest.c, proxied).
 #
 #   origin (-i 100) <- relay A <-+
 #                   <- relay B <-+- nginx (round robin, WebSocket upgrade) <- 200 clients
@@ -25,6 +28,7 @@ fi
 T=$(mktemp -d)
 chmod 755 "$T"                  # nginx's workers may run as nobody
 RT=$T/rtest
+OT=$T/otest
 . tests/servers.sh
 
 rt() {
@@ -41,12 +45,14 @@ finish() {
 }
 
 echo "nginx in front of two relays: $BIN, $NGINX"
-if ! cc -std=c99 -Wall -Wextra -pedantic -O2 -D_XOPEN_SOURCE=700 -I. -Itests \
-    -o "$RT" tests/rtest.c tests/wsc.c sha1.c base64.c 2>"$T/cc.log" || grep -q warning "$T/cc.log"; then
-	cat "$T/cc.log"
-	fail "building tests/rtest.c"
-	finish
-fi
+for t in rtest otest; do
+	if ! cc -std=c99 -Wall -Wextra -pedantic -O2 -D_XOPEN_SOURCE=700 -I. -Itests \
+	    -o "$T/$t" "tests/$t.c" tests/wsc.c sha1.c base64.c 2>"$T/cc.log" || grep -q warning "$T/cc.log"; then
+		cat "$T/cc.log"
+		fail "building tests/$t.c"
+		finish
+	fi
+done
 
 start origin "$BIN" -p 0 -i 100 -M || finish
 O=$origin_port
@@ -58,6 +64,9 @@ B=$relayB_port
 # The configuration: everything under $T, nothing from /etc/nginx.
 # map: "Connection: upgrade" when the client asked for an upgrade, else
 # "close" (nginx's documented WebSocket proxying recipe).
+# Host $http_host: the Host the browser sent, port included, which the
+# relays' Origin policy compares with the page's origin ($host drops the
+# port; nginx's default is the upstream's own address).
 # proxy_read_timeout: a relay may be quiet for a long time (a tick of
 # minutes, an upstream away); nginx would close a tunnel idle for 60 s.
 write_conf() {
@@ -99,7 +108,7 @@ http {
 			proxy_http_version 1.1;
 			proxy_set_header Upgrade \$http_upgrade;
 			proxy_set_header Connection \$connection_upgrade;
-			proxy_set_header Host \$host;
+			proxy_set_header Host \$http_host;
 			proxy_read_timeout 1h;
 		}
 
@@ -108,7 +117,7 @@ http {
 			proxy_http_version 1.1;
 			proxy_set_header Upgrade \$http_upgrade;
 			proxy_set_header Connection \$connection_upgrade;
-			proxy_set_header Host \$host;
+			proxy_set_header Host \$http_host;
 			proxy_read_timeout 1h;
 		}
 	}
@@ -149,6 +158,14 @@ pass "nginx (pid $nginx_pid) listens on 127.0.0.1:$N, balancing over relays on $
 rt "the page through nginx" http -p "$N" -P / -s 200 -x "</html>"
 rt "200 clients through nginx" chain -o "$O" -r "$N" -n 200 -t 2000 -i 100 \
     -M "$O:2-2" -M "$A:50-150" -M "$B:50-150" -U
+# A browser on the page nginx serves: Host 127.0.0.1:N and Origin
+# http://127.0.0.1:N.  The relays keep the default Origin policy, so this
+# works only because nginx passes the Host on as the browser sent it.
+"$OT" "$N" proxied >"$T/ot.log" 2>&1
+tally "pages of nginx's address through nginx, a foreign one refused" "$T/ot.log" $?
+# The relays' own handshakes carry no Origin: the origin refused none.
+rt "the origin refused no upgrade" http -p "$O" -P /metrics -s 200 \
+    -x "letterd_origin_refused_total 0"
 
 stop nginx QUIT
 check "nginx stopped gracefully (SIGQUIT, exit ${nginx_status:-?})" [ "${nginx_status:-1}" -eq 0 ]

@@ -841,6 +841,28 @@ wsc_upgrade_send(struct wsc_conn *c, const char *path, int timeout_ms)
 }
 
 int
+wsc_upgrade_extra(struct wsc_conn *c, const char *path, const char *extra,
+                  struct wsc_http *r, int timeout_ms)
+{
+	size_t cap = strlen(path) + (extra ? strlen(extra) : 0) + 256;
+	char *head;
+	int rc;
+
+	r->body = NULL;
+	if ((head = malloc(cap)) == NULL)
+		return failf(c, WSC_ERROR, "out of memory");
+	snprintf(head, cap, "GET %s HTTP/1.1\r\n"
+	    "Host: %s\r\n"
+	    "Upgrade: websocket\r\n"
+	    "Connection: Upgrade\r\n"
+	    "Sec-WebSocket-Version: 13\r\n%s", path, c->authority,
+	    extra ? extra : "");
+	rc = wsc_upgrade_raw(c, head, NULL, 0, r, timeout_ms);
+	free(head);
+	return rc;
+}
+
+int
 wsc_upgrade(struct wsc_conn *c, const char *path, int timeout_ms)
 {
 	long long deadline = wsc_now_ms() + timeout_ms;

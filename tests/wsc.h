@@ -186,6 +186,14 @@ int wsc_upgrade_recv(struct wsc_conn *c, struct wsc_http *r, int timeout_ms);
  * left in *r (free it) and must be 101 with the right accept key. */
 int wsc_upgrade_raw(struct wsc_conn *c, const char *head, const void *tail,
                     size_t tail_n, struct wsc_http *r, int timeout_ms);
+/* The ordinary upgrade of path (Host: c->authority) with `extra` header
+ * lines of the caller's after the usual ones, each ending in CRLF (say
+ * "Origin: http://127.0.0.1:8000\r\n"), or NULL for none: what a browser
+ * sends.  The response is left in *r (free it) whatever it is, so that a
+ * refusal (a 403, say) can be looked at: the call passes only on a 101
+ * with the right accept key. */
+int wsc_upgrade_extra(struct wsc_conn *c, const char *path, const char *extra,
+                      struct wsc_http *r, int timeout_ms);
 
 /* --- building client frames (RFC 6455 5.2) ----------------------------- */
 
