@@ -16,9 +16,10 @@
 //     subscribe without a letter) on the way to the REAL server; the real
 //     server's real replies reach the page, which must show them.
 //   - a dropped network: a socket that stays "open" but goes silent. The
-//     test plays a server that answers once and then says nothing; the page
-//     must notice (QUIET_MS + PROBE_MS in index.html, about 15 s) and
-//     reconnect. This one runs alongside the other checks.
+//     test plays a server that answers once and then says nothing, not
+//     even to the page's ping; the page must notice (QUIET_MS + PROBE_MS in
+//     index.html, about 15 s) and reconnect. This one runs alongside the
+//     other checks.
 // The server restart is real: the test kills the server by its PID and
 // starts the same binary again on the same port.
 // The screenshots are taken against a played server that sends fixed
@@ -50,6 +51,11 @@ const PAGE_LIMIT = 24 * 1024;
 const LOG_LINES = 200;
 const LETTERS = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ'.split('');
 const LINE_RE = /^Letter ([A-Z]) updated with number (\d+)\.$/;
+// The page's liveness timing, read from the page itself.
+const PAGE_SOURCE = readFileSync(join(ROOT, 'index.html'), 'utf8');
+const pageConst = (name) => Number(new RegExp(`const ${name} = (\\d+);`).exec(PAGE_SOURCE)[1]);
+const QUIET_MS = pageConst('QUIET_MS');
+const PROBE_MS = pageConst('PROBE_MS');
 
 /* ------------------------------------------------------------------ *
  * A tiny harness: each check is named, runs once, and a failure is
@@ -554,7 +560,8 @@ async function startAgain() {
 }
 
 /* The page against a played server that answers the first subscribe and
- * then says nothing, as over a network that has dropped. */
+ * then says nothing, not even to a ping, as over a network that has
+ * dropped. */
 async function silentNetwork() {
   const { context, page: p } = await newPage('silent');
   const sockets = [];     // per connection: the messages the page sent
@@ -564,8 +571,10 @@ async function silentNetwork() {
     const n = sockets.length;
     ws.onMessage((msg) => {
       got.push(String(msg));
-      // Connection 1 answers only the first message; later ones, all.
-      if (n > 1 || got.length === 1) ws.send('{"K": ' + (1000 + n * 1000 + got.length) + '}');
+      // Connection 1 answers only the first message; later ones, all: a
+      // ping with a pong, a subscribe with a value.
+      if (n > 1 && JSON.parse(msg).action === 'ping') ws.send('{"pong": true}');
+      else if (n > 1 || got.length === 1) ws.send('{"K": ' + (1000 + n * 1000 + got.length) + '}');
     });
   });
   try {
@@ -573,9 +582,10 @@ async function silentNetwork() {
     await waitConnected(p);
     await p.keyboard.press('k');
     await until(async () => (await tile(p, 'K')).logged.length === 1, 2000, 'the first K value');
-    // The page's check comes after 10 s of quiet and gives up 5 s later.
-    await until(() => sockets.length >= 2, 22000, 'a second connection');
-    assert.ok(sockets[0].length >= 2, 'the page checked the quiet socket before dropping it');
+    // The page pings after QUIET_MS of quiet and gives up PROBE_MS later.
+    await until(() => sockets.length >= 2, QUIET_MS + PROBE_MS + 7000, 'a second connection');
+    assert.deepEqual(sockets[0], ['{"action": "subscribe", "letter": "K"}', '{"action": "ping"}'],
+      'the page pinged the quiet socket (once) before dropping it');
     await waitConnected(p, 3000);
     await until(() => sockets[1].includes('{"action": "subscribe", "letter": "K"}'), 2000, 'K resubscribed');
     await until(async () => (await tile(p, 'K')).value === '3001', 2000, 'K\'s value on the new socket');
