@@ -50,7 +50,9 @@ const URL_ = ORIGIN + '/';
 const PAGE_LIMIT = 24 * 1024;
 const LOG_LINES = 200;
 const LETTERS = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ'.split('');
-const LINE_RE = /^Letter ([A-Z]) updated with number (\d+)\.$/;
+// A JSON number (RFC 8259 6): what a value may be, in a feed or a relay.
+const NUM = '-?(?:0|[1-9]\\d*)(?:\\.\\d+)?(?:[eE][+-]?\\d+)?';
+const LINE_RE = new RegExp(`^Letter ([A-Z]) updated with number (${NUM})\\.$`);
 // The page's liveness timing, read from the page itself.
 const PAGE_SOURCE = readFileSync(join(ROOT, 'index.html'), 'utf8');
 const pageConst = (name) => Number(new RegExp(`const ${name} = (\\d+);`).exec(PAGE_SOURCE)[1]);
@@ -100,31 +102,40 @@ const statusText = (page) => page.$eval('#status', (e) => e.textContent.trim());
 const waitConnected = (page, ms = 5000) =>
   until(async () => (await statusText(page)) === 'connected', ms, 'status "connected"');
 
-// For one letter: the log's values, the tile's value, the sparkline's
-// point count and the min/max the tile shows.
+// For one letter: the log's values (as numbers, and as written), the
+// tile's value, the sparkline's points and the min/max the tile shows.
 function tile(page, letter) {
-  return page.evaluate((L) => {
+  return page.evaluate(([L, NUM]) => {
     const log = [...document.querySelectorAll('#log li')].map((li) => li.textContent);
     const mine = log
-      .map((t) => /^Letter ([A-Z]) updated with number (\d+)\.$/.exec(t))
+      .map((t) => new RegExp(`^Letter ([A-Z]) updated with number (${NUM})\\.$`).exec(t))
       .filter((m) => m && m[1] === L)
-      .map((m) => Number(m[2]));
+      .map((m) => m[2]);
     const b = document.getElementById('letter-' + L);
-    const pts = (b.querySelector('polyline').getAttribute('points') || '').trim();
+    const line = b.querySelector('polyline');
+    const pts = (line.getAttribute('points') || '').trim();
     const range = document.getElementById('range-' + L).textContent;
     return {
-      logged: mine,
+      logged: mine.map(Number),
+      texts: mine,
       logSize: log.length,
       value: document.getElementById('value-' + L).textContent.trim(),
       points: pts ? pts.split(/\s+/).length : 0,
+      xy: pts ? pts.split(/\s+/).map((p) => p.split(',').map(Number)) : [],
+      dot: line.classList.contains('dot'),
       range,
-      min: (/min (\d+)/.exec(range) || [])[1],
-      max: (/max (\d+)/.exec(range) || [])[1],
+      min: (new RegExp(`min (${NUM})`).exec(range) || [])[1],
+      max: (new RegExp(`max (${NUM})`).exec(range) || [])[1],
       pressed: b.getAttribute('aria-pressed'),
       cls: b.getAttribute('class'),
     };
-  }, letter);
+  }, [letter, NUM]);
 }
+
+// After a change of viewport, the page's resize handler runs before the
+// next frame: wait for two.
+const settle = (page) => page.evaluate(() =>
+  new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
 
 /* ------------------------------------------------------------------ *
  * The browser, and a record of every request and every console error.
@@ -652,6 +663,7 @@ async function pictures() {
     await until(async () => (await tile(p, 'Z')).points === 2, 5000, 'all letters with a range');
     for (const w of [320, 360, 400, 480, 560, 639, 640, 700, 800, 1024, 1280, 1920]) {
       await p.setViewportSize({ width: w, height: 800 });
+      await settle(p);
       const l = await p.evaluate(layout);
       if (l.overflowing.length || l.scrollWidth > w) looks.sweep[w] = l.overflowing;
     }
