@@ -22,12 +22,19 @@
 //     other checks.
 // The server restart is real: the test kills the server by its PID and
 // starts the same binary again on the same port.
+// Another server of the same binary, started here and stopped by its
+// PID: one in feed mode (-s, the test writes its lines to the UNIX socket),
+// whose quiet spell (no value for QUIET_MS + PROBE_MS and more: the page
+// must ping, get its pong and stay) also runs alongside.
 // The screenshots are taken against a played server that sends fixed
-// values, so the PNGs come out the same from run to run.
+// values, and against the feed with fixed lines, so the PNGs come out the
+// same from run to run.
 
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { readFileSync, mkdirSync, rmSync } from 'node:fs';
+import { readFileSync, mkdirSync, rmSync, mkdtempSync, existsSync } from 'node:fs';
+import { connect as netConnect } from 'node:net';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
@@ -132,6 +139,17 @@ function tile(page, letter) {
   }, [letter, NUM]);
 }
 
+// What sticks out of the tiles of `letters`: the tile itself, its number
+// or its range, each wider inside than it is (scrollWidth > clientWidth).
+function sticking(page, letters) {
+  return page.evaluate((ls) => ls.flatMap((L) => {
+    const b = document.getElementById('letter-' + L);
+    return [b, b.querySelector('.v'), b.querySelector('.mm')]
+      .filter((e) => e.scrollWidth > e.clientWidth)
+      .map((e) => `${e.id || e.getAttribute('class')} ${e.scrollWidth} > ${e.clientWidth}`);
+  }), [...letters]);
+}
+
 // After a change of viewport, the page's resize handler runs before the
 // next frame: wait for two.
 const settle = (page) => page.evaluate(() =>
@@ -142,6 +160,8 @@ const settle = (page) => page.evaluate(() =>
  * ------------------------------------------------------------------ */
 const requests = [];       // [context name, url] for every request and socket
 const consoleErrors = [];  // [context name, text]
+const expectedErrors = {}; // context name -> console errors it was allowed
+const origins = {};        // context name -> the origins it may reach
 let restarting = false;    // while true, refused socket connects are expected
 
 const browser = await chromium.launch({
@@ -153,7 +173,13 @@ const browser = await chromium.launch({
 // playwright launches Chromium with a fresh temporary profile
 // (--user-data-dir) of its own and deletes it afterwards.
 
-async function newPage(name, options = {}) {
+// A page in a context of its own, named for the report. `reach` lists the
+// origins its requests may go to (letterd's page's own by default);
+// console errors that match `expect` are kept in expectedErrors[name]
+// instead of counting as errors.
+async function newPage(name, { reach = [ORIGIN, WS_ORIGIN], expect = null, ...options } = {}) {
+  origins[name] = reach;
+  expectedErrors[name] = [];
   const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, ...options });
   context.on('request', (r) => requests.push([name, r.url()]));
   const page = await context.newPage();
@@ -163,7 +189,8 @@ async function newPage(name, options = {}) {
     const t = m.text();
     // The browser itself logs each refused connect while the server is down.
     if (restarting && /^WebSocket connection to 'ws:\/\/127\.0\.0\.1:\d+\/ws' failed/.test(t)) return;
-    consoleErrors.push([name, t]);
+    if (expect && expect.test(t)) expectedErrors[name].push(t);
+    else consoleErrors.push([name, t]);
   });
   page.on('pageerror', (e) => consoleErrors.push([name, 'uncaught: ' + e.message]));
   page.on('dialog', (d) => {
@@ -173,12 +200,16 @@ async function newPage(name, options = {}) {
   return { context, page };
 }
 
-// The restarted server is this process's child; it must not outlive us.
+// The restarted server and the others are this process's children; they
+// must not outlive us. Each is stopped by its PID (child.kill).
 let restarted = null;
+const children = new Set();
 function stopRestarted() {
   if (restarted && restarted.exitCode === null) restarted.kill('SIGKILL');
+  for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
 }
 process.on('exit', stopRestarted);
+const cleanups = [];       // closers of this process's own servers and files
 
 try {
   await run();
@@ -187,6 +218,7 @@ try {
   console.log('FAIL the run stopped: ' + (e && e.stack || e));
 } finally {
   await browser.close().catch(() => {});
+  for (const f of cleanups.reverse()) await f().catch(() => {});
   stopRestarted();
 }
 console.log(`${passed} passed, ${failed} failed`);
@@ -197,6 +229,9 @@ async function run() {
    * The page as served: the tree's index.html, self-contained, small.
    * ---------------------------------------------------------------- */
   const served = Buffer.from(await (await fetch(URL_)).arrayBuffer());
+  // Every run takes every screenshot again: none is left from an old run.
+  rmSync(SHOTS, { recursive: true, force: true });
+  mkdirSync(SHOTS, { recursive: true });
   const source = readFileSync(join(ROOT, 'index.html'));
 
   await check('the binary serves the tree\'s index.html (else: make)', () => {
@@ -225,6 +260,12 @@ async function run() {
   // Settles to null or to its error, so that an early failure is reported
   // by its check below, not as an unhandled rejection.
   const silent = silentNetwork().then(() => null, (e) => e);
+
+  /* ---------------------------------------------------------------- *
+   * Feed mode: any JSON number, letters with no value, a quiet socket
+   * that must stay (its wait, too, runs alongside the rest).
+   * ---------------------------------------------------------------- */
+  const quiet = await feedMode();
 
   /* ---------------------------------------------------------------- *
    * Page one: loads, 26 buttons, connects.
@@ -497,6 +538,10 @@ async function run() {
     const e = await silent;
     if (e) throw e;
   });
+  await check(`feed mode: ${QUIET_MS + PROBE_MS + 3000} ms without a value: the page pings, gets its pong, stays connected`, async () => {
+    const e = await quiet;
+    if (e) throw e;
+  });
   await check('the error notice goes away by itself', async () => {
     await until(async () => !(await errors.page.locator('#notice').isVisible()), 8000, 'notice gone');
     await errors.context.close();
@@ -531,10 +576,9 @@ async function run() {
   });
 
   await check('every request went to the page\'s own origin', () => {
-    const others = requests.filter(([, u]) => {
+    const others = requests.filter(([name, u]) => {
       if (u.startsWith('data:')) return false;     // no request at all
-      const o = new URL(u).origin;
-      return o !== ORIGIN && o !== WS_ORIGIN;
+      return !origins[name].includes(new URL(u).origin);
     });
     assert.deepEqual(others, []);
     assert.ok(requests.some(([, u]) => u === WS_ORIGIN + '/ws'), 'the socket went to /ws');
@@ -632,16 +676,8 @@ async function pictures() {
     });
   });
   const looks = {};
-  const shoot = async (name, file) => {
-    await p.mouse.move(0, 0);
-    await p.evaluate(() => { document.activeElement.blur(); scrollTo(0, 0); });
-    await sleep(200);                            // transitions settle
-    await p.screenshot({ path: join(SHOTS, file), animations: 'disabled', caret: 'hide' });
-    looks[name] = await p.evaluate(layout);
-  };
+  const shoot = async (name, file) => { looks[name] = await screenshot(p, file); };
   try {
-    rmSync(SHOTS, { recursive: true, force: true });
-    mkdirSync(SHOTS, { recursive: true });
     await p.emulateMedia({ colorScheme: 'light' });
     await p.goto(URL_);
     await waitConnected(p);
@@ -671,6 +707,240 @@ async function pictures() {
   } finally {
     await context.close();
   }
+}
+
+/* Starts the binary with ARGS on a free port (-p 0), as a child of this
+ * process, and waits (5 s at most) for its "listening" line. */
+async function spawnLetterd(args) {
+  const child = spawn(BIN, ['-p', '0', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  children.add(child);
+  let out = '';
+  child.stdout.on('data', (d) => { out += d; });
+  child.stderr.on('data', (d) => { out += d; });
+  const port = await new Promise((resolve) => {
+    const timer = setTimeout(() => resolve(0), 5000);
+    child.stdout.on('data', () => {
+      const m = /letterd listening on http:\/\/127\.0\.0\.1:(\d+)\//.exec(out);
+      if (m) { clearTimeout(timer); resolve(Number(m[1])); }
+    });
+    child.on('exit', () => { clearTimeout(timer); resolve(0); });
+  });
+  if (!port) {
+    await stopChild(child);
+    throw new Error(`letterd ${args.join(' ')} did not start: ${out.trim()}`);
+  }
+  return { child, port, origin: `http://127.0.0.1:${port}` };
+}
+
+/* SIGTERM by its PID, 2 s to exit, then SIGKILL. */
+async function stopChild(child) {
+  if (child.exitCode === null && child.signalCode === null) {
+    const gone = new Promise((r) => child.once('exit', r));
+    child.kill('SIGTERM');
+    await Promise.race([gone, sleep(2000)]);
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  }
+  children.delete(child);
+}
+
+/* A writer on the feed's UNIX socket, as a local program would be. */
+async function feedWriter(path) {
+  await until(() => existsSync(path), 3000, 'the feed socket ' + path);
+  const sock = netConnect({ path });
+  let replies = '';
+  sock.on('data', (d) => { replies += d; });
+  await new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error('connecting to the feed timed out')), 3000);
+    sock.once('connect', () => { clearTimeout(timer); resolve(); });
+    sock.once('error', (e) => { clearTimeout(timer); reject(e); });
+  });
+  return {
+    write: (text) => new Promise((r) => sock.write(text, r)),
+    replies: () => replies,
+    close: () => sock.destroy(),
+  };
+}
+
+/* Feed mode (-s): the values are what the test writes, any JSON number.
+ * Runs its checks in order, then starts the quiet spell and returns it
+ * (a promise that settles to null or to its error). */
+async function feedMode() {
+  const dir = mkdtempSync(join(tmpdir(), 'letterd-browser-'));
+  const path = join(dir, 'feed.sock');
+  let server;
+  let writer;
+  const name = 'feed';
+  let page;
+  const frames = { sockets: 0, sent: [], received: [] };
+  let context;
+  let stopped = false;
+  const stop = async () => {
+    if (stopped) return;
+    stopped = true;
+    // The page first: it would try to reconnect to the stopped server.
+    if (context) await context.close();
+    if (writer) writer.close();
+    if (server) await stopChild(server.child);
+    rmSync(dir, { recursive: true, force: true });
+  };
+  cleanups.push(stop);
+
+  // Each round is one write, its letters in A..Z order, the order in
+  // which the server sends them (docs/protocol.md 4.3): so the log, and
+  // the screenshot, come out the same every run. Letters: each one the
+  // writer's spelling, kept (G is 0.001 written 1E-3; H is 32 bytes, the
+  // longest value there is); F twice the same (a flat line); P, S and T
+  // 60 values each, a full sparkline (a pressure, a swing around zero, a
+  // temperature); N never gets a value.
+  const ONCE = { A: '-7', B: '21.5', C: '6.02e23', D: '0.001', E: '-1e-9', F: '1234', G: '1E-3',
+    H: '-1.2345678901234567890123456e-10' };
+  // f(i) rounded to 1/k (+ 0 writes -0 as 0).
+  const series = (f, k) => Array.from({ length: 60 }, (_, i) => String(Math.round(f(i) * k) / k + 0));
+  const SERIES = {
+    P: series((i) => 1012.5 + 0.9 * Math.cos(i / 8) + 0.2 * Math.sin(i * 2.1), 100),
+    S: series((i) => 12 * Math.sin(i / 4) * Math.cos(i / 11), 2),
+    T: series((i) => 21 + 1.5 * Math.sin(i / 5) + 0.5 * Math.sin(i * 1.3), 4),
+  };
+  const rounds = SERIES.S.map((_, i) => {
+    const r = i === 0 ? { ...ONCE } : i === 1 ? { F: ONCE.F } : {};
+    for (const L of Object.keys(SERIES)) r[L] = SERIES[L][i];
+    return Object.keys(r).sort().map((L) => [L, r[L]]);
+  });
+  const ON = 'ABCDEFGHNPST';
+  const expected = rounds.flat().map(([L, v]) => `Letter ${L} updated with number ${v}.`);
+  const last = {};
+  for (const [L, v] of rounds.flat()) last[L] = v;
+  assert.ok(ONCE.H.length === 32, 'H is the longest value a feed takes');
+
+  await check('feed mode: letterd -s starts; the page connects; letters on with no value yet show a dash, no line, no notice', async () => {
+    server = await spawnLetterd(['-s', path]);
+    writer = await feedWriter(path);
+    ({ context, page } = await newPage(name, { reach: [server.origin, server.origin.replace('http', 'ws')] }));
+    page.on('websocket', (ws) => {
+      frames.sockets++;
+      ws.on('framesent', (f) => frames.sent.push(String(f.payload)));
+      ws.on('framereceived', (f) => frames.received.push(String(f.payload)));
+    });
+    await page.goto(server.origin + '/');
+    await waitConnected(page);
+    for (const L of ON) await page.keyboard.press(L.toLowerCase());
+    await until(() => frames.sent.length >= ON.length, 2000, 'the subscribes on the wire');
+    await sleep(300);                       // anything owed would be here by now
+    for (const L of ON) {
+      const t = await tile(page, L);
+      assert.equal(t.pressed, 'true', L);
+      assert.equal(t.value, '\u2013', `${L}: a dash`);
+      assert.equal(t.points, 0, `${L}: no sparkline`);
+      assert.equal(t.range, '', `${L}: no range`);
+      assert.equal(t.logSize, 0, 'no log line');
+    }
+    assert.deepEqual(frames.received, [], 'the server sent nothing');
+    assert.equal(await page.locator('#notice').isVisible(), false, 'a notice appeared');
+  });
+
+  await check('feed mode: every value shown as written, in its tile and its log line (-7, 21.5, 6.02e23, 0.001, -1e-9, 1E-3, 32 bytes)', async () => {
+    let n = 0;
+    for (const round of rounds) {
+      await writer.write(round.map(([L, v]) => `${L} ${v}\n`).join(''));
+      n += round.length;
+      await page.waitForFunction((k) => document.querySelectorAll('#log li').length >= k, n, { timeout: 3000 });
+    }
+    const lines = await page.$$eval('#log li', (li) => li.map((e) => e.textContent));
+    assert.deepEqual(lines, expected, 'the log, line by line');
+    for (const l of lines) assert.match(l, LINE_RE);
+    for (const L of Object.keys(last)) assert.equal((await tile(page, L)).value, last[L], L);
+    const n2 = await tile(page, 'N');
+    assert.equal(n2.value, '\u2013', 'N, with no value, still a dash');
+    assert.equal(n2.points, 0, 'N has no sparkline');
+    assert.equal(writer.replies(), '', 'the feed took every line');
+    assert.equal(await page.locator('#notice').isVisible(), false, 'a notice appeared');
+  });
+
+  await check('feed mode: sparklines span their min..max (negatives too, shown as written); one value is a dot, equal values a flat line', async () => {
+    for (const L of 'PST') {
+      const t = await tile(page, L);
+      const v = SERIES[L].map(Number);
+      const lo = Math.min(...v);
+      const hi = Math.max(...v);
+      assert.equal(t.min, SERIES[L][v.indexOf(lo)], `${L} min`);
+      assert.equal(t.max, SERIES[L][v.indexOf(hi)], `${L} max`);
+      assert.deepEqual(t.xy.map(([x]) => x), v.map((_, i) => i), `${L}: 60 points, newest at the right`);
+      t.xy.forEach(([, y], i) => {
+        const want = 19 - ((v[i] - lo) / (hi - lo)) * 18;     // 1 (highest) .. 19 (lowest)
+        assert.ok(Math.abs(y - want) <= 0.051, `${L} ${v[i]} at y ${y}, not ${want.toFixed(2)}`);
+      });
+      assert.equal(t.dot, false);
+    }
+    const s = SERIES.S.map(Number);
+    assert.ok(Math.min(...s) < 0 && Math.max(...s) > 0 && s.includes(0), 'S crosses zero: ' + SERIES.S.join(' '));
+    for (const L of 'ABCDEGH') {
+      const one = await tile(page, L);
+      assert.ok(one.dot && one.points === 2 && one.xy[0].join() === '59,10' && one.xy[1].join() === '59,10',
+        `${L}: one value, a dot at the right: ${JSON.stringify(one)}`);
+      assert.equal(one.min, ONCE[L], `${L}: min as written`);
+      assert.equal(one.max, ONCE[L], `${L}: max as written`);
+    }
+    const f = await tile(page, 'F');
+    assert.deepEqual(f.xy, [[58, 10], [59, 10]], 'F: 1234 twice, a flat line in the middle');
+    assert.equal(f.dot, false);
+  });
+
+  await check('feed mode: from 320 to 1920 px nothing sticks out of a tile, its number or its range; the text stays as written', async () => {
+    const fitted = {};
+    for (const w of [320, 360, 800, 1280, 1920]) {
+      await page.setViewportSize({ width: w, height: 800 });
+      await settle(page);
+      assert.deepEqual(await sticking(page, ON), [], `at ${w} px`);
+      const l = await page.evaluate(layout);
+      assert.deepEqual(l.overflowing, [], `at ${w} px, out of its box`);
+      assert.ok(l.scrollWidth <= w, `at ${w} px the page is ${l.scrollWidth} px wide`);
+      for (const L of Object.keys(last)) assert.equal((await tile(page, L)).value, last[L], `${L} at ${w} px`);
+      fitted[w] = await page.$$eval('[data-fit]', (els) => els.map((e) => e.id + ':' + e.dataset.fit).join(' '));
+    }
+    console.log(`     (fitted at 360 px: ${fitted[360] || 'none'}; at 1280 px: ${fitted[1280] || 'none'})`);
+  });
+
+  await check('screenshot: feed-values.png (1280x800, fixed lines through a real feed)', async () => {
+    await page.setViewportSize({ width: 1280, height: 800 });
+    await settle(page);
+    // A picture in dark first, then the one kept, in light: see pictures().
+    await page.emulateMedia({ colorScheme: 'dark' });
+    await screenshot(page, 'feed-values.png');
+    await page.emulateMedia({ colorScheme: 'light' });
+    const l = await screenshot(page, 'feed-values.png');
+    assert.deepEqual(l.overflowing, []);
+  });
+
+  // Nothing more is written: the page must ping after QUIET_MS, take the
+  // pong as a sign of life, show nothing for it and keep its one socket.
+  return (async () => {
+    if (!page) throw new Error('the feed page did not start');
+    const before = await page.$$eval('#log li', (li) => li.map((e) => e.textContent).join('\n'));
+    const sent = frames.sent.length;
+    const end = Date.now() + QUIET_MS + PROBE_MS + 3000;
+    while (Date.now() < end) {
+      assert.equal(await statusText(page), 'connected', 'the status while quiet');
+      await sleep(250);
+    }
+    assert.equal(frames.sockets, 1, 'the page opened another socket');
+    assert.ok(frames.sent.slice(sent).includes('{"action": "ping"}'),
+      'no ping on the wire: ' + JSON.stringify(frames.sent.slice(sent)));
+    assert.ok(frames.received.includes('{"pong": true}'), 'no pong on the wire');
+    const after = await page.$$eval('#log li', (li) => li.map((e) => e.textContent).join('\n'));
+    assert.equal(after, before, 'the pong went into the log');
+    assert.equal(await page.locator('#notice').isVisible(), false, 'the pong made a notice');
+    for (const L of Object.keys(last)) assert.equal((await tile(page, L)).value, last[L], L);
+  })().then(() => null, (e) => e).finally(stop);
+}
+
+/* One picture of the page as it is (no hover, no focus, scrolled to the
+ * top), into SHOTS/file; returns its layout(). */
+async function screenshot(p, file) {
+  await p.mouse.move(0, 0);
+  await p.evaluate(() => { document.activeElement.blur(); scrollTo(0, 0); });
+  await sleep(200);                            // transitions settle
+  await p.screenshot({ path: join(SHOTS, file), animations: 'disabled', caret: 'hide' });
+  return p.evaluate(layout);
 }
 
 /* In the page: its colours, its width, its tile columns, and whatever
