@@ -22,10 +22,12 @@
 //     other checks.
 // The server restart is real: the test kills the server by its PID and
 // starts the same binary again on the same port.
-// Another server of the same binary, started here and stopped by its
+// Other servers of the same binary, each started here and stopped by its
 // PID: one in feed mode (-s, the test writes its lines to the UNIX socket),
 // whose quiet spell (no value for QUIET_MS + PROBE_MS and more: the page
-// must ping, get its pong and stay) also runs alongside.
+// must ping, get its pong and stay) also runs alongside; and one with
+// -o, for the Origin policy, whose other-origin page comes from a tiny
+// HTTP server of this process on another port.
 // The screenshots are taken against a played server that sends fixed
 // values, and against the feed with fixed lines, so the PNGs come out the
 // same from run to run.
@@ -33,6 +35,7 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { readFileSync, mkdirSync, rmSync, mkdtempSync, existsSync } from 'node:fs';
+import { createServer, request } from 'node:http';
 import { connect as netConnect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -462,6 +465,27 @@ async function run() {
     const q = await until(async () => (await tile(p, 'Q')).logged.length >= 2 && tile(p, 'Q'), 3000, 'Q values');
     assert.equal(q.pressed, 'true');
     assert.equal((await tile(p, 'R')).pressed, 'true');
+  });
+
+  /* ---------------------------------------------------------------- *
+   * The Origin policy, and the page under both names of this host.
+   * ---------------------------------------------------------------- */
+  await originPolicy();
+  await check('letterd\'s own page gets values as http://127.0.0.1:PORT/ and as http://localhost:PORT/', async () => {
+    for (const host of ['127.0.0.1', 'localhost']) {
+      const name = 'host ' + host;
+      const { context, page: p } = await newPage(name,
+        { reach: [`http://${host}:${PORT}`, `ws://${host}:${PORT}`] });
+      try {
+        await p.goto(`http://${host}:${PORT}/`);
+        await waitConnected(p);
+        assert.ok(requests.some(([n, u]) => n === name && u === `ws://${host}:${PORT}/ws`), `${host}: the socket`);
+        await p.keyboard.press('b');
+        await until(async () => (await tile(p, 'B')).logged.length >= 2, 3000, `B values on ${host}`);
+      } finally {
+        await context.close();
+      }
+    }
   });
 
   /* ---------------------------------------------------------------- *
@@ -931,6 +955,91 @@ async function feedMode() {
     assert.equal(await page.locator('#notice').isVisible(), false, 'the pong made a notice');
     for (const L of Object.keys(last)) assert.equal((await tile(page, L)).value, last[L], L);
   })().then(() => null, (e) => e).finally(stop);
+}
+
+/* An upgrade request to letterd on PORT with this Origin (none if
+ * null); resolves to the status of the answer. */
+function upgradeStatus(port, origin) {
+  return new Promise((resolve, reject) => {
+    const headers = { Connection: 'Upgrade', Upgrade: 'websocket', 'Sec-WebSocket-Version': '13',
+      'Sec-WebSocket-Key': 'dGhlIHNhbXBsZSBub25jZQ==' };
+    if (origin) headers.Origin = origin;
+    const req = request({ host: '127.0.0.1', port, path: '/ws', headers, agent: false, timeout: 3000 });
+    req.on('response', (r) => { r.resume(); resolve(r.statusCode); });
+    req.on('upgrade', (r, sock) => { sock.destroy(); resolve(r.statusCode); });
+    req.on('timeout', () => { req.destroy(); reject(new Error('no answer to the upgrade')); });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+/* The Origin policy (letterd -o): a page of another origin, served by
+ * this process on another port, opens a socket to letterd on ?port=N,
+ * subscribes to A and writes what happens into #out, one line each: open,
+ * message TEXT, error, close CODE. */
+async function originPolicy() {
+  const OTHER_PAGE = `<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><title>another site</title>
+<link rel="icon" href="data:,"></head><body><pre id="out"></pre><script>
+const out = document.getElementById('out');
+const say = (t) => { out.textContent += t + '\\n'; };
+const port = new URLSearchParams(location.search).get('port');
+const ws = new WebSocket('ws://127.0.0.1:' + port + '/ws');
+ws.onopen = () => { say('open'); ws.send('{"action": "subscribe", "letter": "A"}'); };
+ws.onmessage = (e) => say('message ' + e.data);
+ws.onerror = () => say('error');
+ws.onclose = (e) => say('close ' + e.code);
+</script></body></html>
+`;
+  const site = createServer((req, res) => {
+    res.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8', 'Cache-Control': 'no-store' });
+    res.end(OTHER_PAGE);
+  });
+  await new Promise((r) => site.listen(0, '127.0.0.1', r));
+  cleanups.push(() => new Promise((r) => { site.closeAllConnections(); site.close(r); }));
+  const SITE = `http://127.0.0.1:${site.address().port}`;
+  const outOf = (p) => p.$eval('#out', (e) => e.textContent.trim().split('\n').filter(Boolean));
+
+  await check('Origin: a page of another origin is refused by default (403) and gets nothing', async () => {
+    assert.equal(await upgradeStatus(PORT, SITE), 403, 'Origin ' + SITE);
+    assert.equal(await upgradeStatus(PORT, ORIGIN), 101, 'its own origin');
+    assert.equal(await upgradeStatus(PORT, null), 101, 'no Origin');
+    const name = 'other site, refused';
+    const { context, page: p } = await newPage(name,
+      { reach: [SITE, WS_ORIGIN], expect: /^WebSocket connection to 'ws:\/\/127\.0\.0\.1:\d+\/ws' failed/ });
+    try {
+      await p.goto(`${SITE}/?port=${PORT}`);
+      await until(async () => (await outOf(p)).some((l) => l.startsWith('close')), 5000, 'the socket closed');
+      const out = await outOf(p);
+      assert.deepEqual(out.filter((l) => !/^(error|close \d+)$/.test(l)), [], 'it opened, or got something');
+      assert.ok(out.includes('error'), 'no error event: ' + out.join(' | '));
+      assert.ok(expectedErrors[name].some((t) => /\b403\b/.test(t)),
+        'the browser did not see a 403: ' + JSON.stringify(expectedErrors[name]));
+    } finally {
+      await context.close();
+    }
+  });
+
+  await check('Origin: with -o ' + SITE + ' the same page gets values; other origins are still refused', async () => {
+    const allowed = await spawnLetterd(['-i', '200', '-o', SITE]);
+    try {
+      assert.equal(await upgradeStatus(allowed.port, SITE), 101, 'Origin ' + SITE);
+      assert.equal(await upgradeStatus(allowed.port, SITE.replace('127.0.0.1', 'localhost')), 403, 'another origin');
+      const { context, page: p } = await newPage('other site, allowed',
+        { reach: [SITE, allowed.origin.replace('http', 'ws')] });
+      try {
+        await p.goto(`${SITE}/?port=${allowed.port}`);
+        await until(async () => (await outOf(p)).filter((l) => l.startsWith('message')).length >= 2, 5000, 'two values');
+        const out = await outOf(p);
+        assert.equal(out[0], 'open');
+        for (const l of out.slice(1)) assert.match(l, /^message \{"A": \d{4}\}$/);
+      } finally {
+        await context.close();
+      }
+    } finally {
+      await stopChild(allowed.child);
+    }
+  });
 }
 
 /* One picture of the page as it is (no hover, no focus, scrolled to the
