@@ -204,12 +204,15 @@ async function newPage(name, { reach = [ORIGIN, WS_ORIGIN], expect = null, ...op
 }
 
 // The restarted server and the others are this process's children; they
-// must not outlive us. Each is stopped by its PID (child.kill).
+// must not outlive us. Each is stopped by its PID (child.kill). Nor must
+// the temporary directories, even if the run dies.
 let restarted = null;
 const children = new Set();
+const tempDirs = new Set();
 function stopRestarted() {
   if (restarted && restarted.exitCode === null) restarted.kill('SIGKILL');
   for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
+  for (const d of tempDirs) rmSync(d, { recursive: true, force: true });
 }
 process.on('exit', stopRestarted);
 const cleanups = [];       // closers of this process's own servers and files
@@ -790,6 +793,7 @@ async function feedWriter(path) {
  * (a promise that settles to null or to its error). */
 async function feedMode() {
   const dir = mkdtempSync(join(tmpdir(), 'letterd-browser-'));
+  tempDirs.add(dir);
   const path = join(dir, 'feed.sock');
   let server;
   let writer;
