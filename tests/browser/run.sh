@@ -5,8 +5,11 @@
 # which drives /usr/bin/chromium through playwright-core (pinned in
 # package.json; `npm ci` here installs it, and it never downloads a
 # browser). test.mjs kills the server by its PID mid-run and starts the same
-# binary again on the same port; it stops that one itself. The last line is
-# "N passed, M failed"; the exit status is non-zero on any failure.
+# binary again on the same port; it stops that one itself, and so the
+# others it starts on free ports of 127.0.0.1: one in feed mode (-s, with
+# its socket in a fresh directory under $TMPDIR or /tmp), one with -o, and
+# a small HTTP server of its own for a page of another origin. The last
+# line is "N passed, M failed"; the exit status is non-zero on any failure.
 # Screenshots go to tests/browser/screenshots/.
 set -u
 [ $# -eq 1 ] || { echo "usage: $0 BINARY"; exit 2; }
