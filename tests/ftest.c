@@ -1322,8 +1322,9 @@ cmd_burst(void)
 		    final_of(nlines, l));
 	}
 	figure("burst: the stalled reader (SO_RCVBUF %d) got %ld of the %ld "
-	    "values, %ld replaced by later ones while its socket was full",
-	    rcvbuf, stall.got, nlines, nlines - stall.got);
+	    "values; %ld never came to it (a later value of the letter "
+	    "replaces one its full socket could not take)", rcvbuf, stall.got,
+	    nlines, nlines - stall.got);
 	report(rc == 0, "the stalled reader ends on the last value of every "
 	    "letter, each letter's values in order, no repeat");
 	if (wide) {
