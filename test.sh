@@ -115,13 +115,15 @@ run "fuzz replay (asan+ubsan)" sh tests/fuzz/replay.sh "$CC"
 #   faults       slowloris, a slow reader, resets, fd exhaustion (tests/fault.c)
 #   relay        relay mode against letterd, tests/origin.py and a fake
 #                upstream that misbehaves (tests/rtest.c)
+#   feed         feed mode: writers on the socket and on standard input,
+#                the line protocol, bursts and floods (tests/ftest.c)
 run "docs" tests/docs.sh
 run "command line" tests/cli.sh ./letterd
 for variant in epoll:./letterd asan+ubsan:$B/letterd-asan poll:$B/letterd-poll; do
 	build_name=${variant%%:*}
 	bin=${variant#*:}
 	[ -x "$bin" ] || continue
-	for suite in integration hostile fault relay; do
+	for suite in integration hostile fault relay feed; do
 		ASAN_OPTIONS=detect_leaks=1 run "$suite ($build_name)" tests/$suite.sh "$bin"
 	done
 done

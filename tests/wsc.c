@@ -30,6 +30,7 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/socket.h>
+#include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -184,6 +185,8 @@ wsc_random(void *p, size_t n)
 
 /* --- the socket --------------------------------------------------------- */
 
+int wsc_rcvbuf;
+
 /* Waits until fd is ready for events: 1 ready, 0 timed out, -1 error. */
 static int
 wait_fd(int fd, short events, int timeout_ms)
@@ -244,7 +247,9 @@ wsc_connect(struct wsc_conn *c, const char *host, int port, int timeout_ms)
 	 * one byte at a time) leave as separate segments instead of being
 	 * coalesced by Nagle's algorithm. */
 	if (fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK) == -1 ||
-	    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one) == -1) {
+	    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one) == -1 ||
+	    (wsc_rcvbuf > 0 && setsockopt(fd, SOL_SOCKET, SO_RCVBUF,
+	    &wsc_rcvbuf, sizeof wsc_rcvbuf) == -1)) {
 		rc = failf(c, WSC_ERROR, "socket options: %s", strerror(errno));
 		goto out;
 	}
@@ -277,6 +282,50 @@ out:
 		close(fd);
 	freeaddrinfo(ai);
 	return rc;
+}
+
+int
+wsc_connect_unix(struct wsc_conn *c, const char *path, int timeout_ms)
+{
+	long long deadline = wsc_now_ms() + timeout_ms;
+	struct sockaddr_un sa;
+	int fd;
+
+	c->fd = -1;
+	c->auto_pong = c->close_sent = c->eof = c->reset = 0;
+	c->pings = 0;
+	c->in_off = c->in_len = 0;
+	c->err[0] = '\0';
+	c->accept[0] = '\0';
+	snprintf(c->authority, sizeof c->authority, "unix:%s", path);
+	memset(&sa, 0, sizeof sa);
+	sa.sun_family = AF_UNIX;
+	if (strlen(path) >= sizeof sa.sun_path)
+		return failf(c, WSC_ERROR, "socket path too long: %s", path);
+	strcpy(sa.sun_path, path);
+	fd = socket(AF_UNIX, SOCK_STREAM, 0);
+	if (fd == -1)
+		return failf(c, WSC_ERROR, "socket: %s", strerror(errno));
+	if (fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK) == -1) {
+		close(fd);
+		return failf(c, WSC_ERROR, "socket options: %s",
+		    strerror(errno));
+	}
+	/* A non-blocking connect to a UNIX socket completes at once or, if
+	 * the listener's backlog is full, fails with EAGAIN: try again. */
+	while (connect(fd, (struct sockaddr *)&sa, sizeof sa) == -1) {
+		if ((errno != EAGAIN && errno != EINTR) ||
+		    wsc_now_ms() >= deadline) {
+			failf(c, WSC_ERROR, "connect to %s: %s", path,
+			    errno == EAGAIN ? "backlog full until the timeout" :
+			    strerror(errno));
+			close(fd);
+			return WSC_ERROR;
+		}
+		wsc_sleep_ms(5);
+	}
+	c->fd = fd;
+	return 0;
 }
 
 void
@@ -462,6 +511,34 @@ wsc_expect_silence(struct wsc_conn *c, int ms)
 	if (rc > 0)
 		return fail_unexpected(c, "expected silence");
 	return wrapf(c, rc, "expected silence for %d ms", ms);
+}
+
+int
+wsc_read_line(struct wsc_conn *c, char *out, size_t cap, int timeout_ms)
+{
+	long long deadline = wsc_now_ms() + timeout_ms;
+	const uint8_t *p, *lf;
+	size_t n, k;
+	int rc;
+
+	for (;;) {
+		p = c->in + c->in_off;
+		n = c->in_len - c->in_off;
+		if ((lf = memchr(p, '\n', n)) != NULL) {
+			n = (size_t)(lf - p);
+			k = cap && n >= cap ? cap - 1 : n;
+			if (cap) {
+				memcpy(out, p, k);
+				out[k] = '\0';
+			}
+			c->in_off += n + 1;
+			return n > INT_MAX ? INT_MAX : (int)n;
+		}
+		rc = wsc_fill(c, left(deadline));
+		if (rc < 0)
+			return wrapf(c, rc, "expected a line (%zu bytes of it "
+			    "so far)", c->in_len - c->in_off);
+	}
 }
 
 /* --- HTTP responses (RFC 9112) ------------------------------------------ */

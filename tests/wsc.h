@@ -121,9 +121,19 @@ void wsc_seed(uint64_t seed);
 
 /* --- the connection ---------------------------------------------------- */
 
+/* If not 0, wsc_connect asks for this SO_RCVBUF before it connects (so
+ * that the window the peer is offered is small from the start): a client
+ * whose socket fills after a few kilobytes, to stand for a slow reader. */
+extern int wsc_rcvbuf;
+
 /* Connects to host (an IPv4 or IPv6 literal) and port.  Initialises *c. */
 int wsc_connect(struct wsc_conn *c, const char *host, int port,
                 int timeout_ms);
+/* Connects to the UNIX-domain stream socket at path (a feed socket, say)
+ * and initialises *c as wsc_connect does, so that wsc_send, wsc_fill,
+ * wsc_expect_eof and wsc_expect_silence work on it.  A listener whose
+ * backlog is full is tried again until the timeout. */
+int wsc_connect_unix(struct wsc_conn *c, const char *path, int timeout_ms);
 /* Closes the socket the ordinary way (the kernel sends FIN).  Idempotent. */
 void wsc_close(struct wsc_conn *c);
 /* Closes with SO_LINGER 0, so the kernel sends a reset instead of FIN. */
@@ -142,6 +152,13 @@ int wsc_fill(struct wsc_conn *c, int timeout_ms);
 int wsc_expect_eof(struct wsc_conn *c, int timeout_ms);
 /* Passes if nothing at all arrives for ms milliseconds. */
 int wsc_expect_silence(struct wsc_conn *c, int ms);
+
+/* Reads one line, up to and including its LF, from a byte stream (the
+ * feed's replies).  Copies it without the LF into out (at most cap - 1
+ * bytes, NUL-terminated: a longer line is cut) and returns its full length
+ * without the LF.  A stream that ends, or a timeout, before the LF gives
+ * WSC_CLOSED or WSC_TIMEOUT, and the partial line stays in the buffer. */
+int wsc_read_line(struct wsc_conn *c, char *out, size_t cap, int timeout_ms);
 
 /* --- HTTP ---------------------------------------------------------------- */
 
