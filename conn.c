@@ -556,6 +556,11 @@ conn_read(struct conn *c)
 			conn_close(c, -1, NULL);
 		return;
 	}
+	/* Held input waits for the flush, and so does the rest: a hang-up,
+	 * which the loop reports even when reading is off, must not end the
+	 * connection before what it holds is processed. */
+	if (conn_blocked(c))
+		return;
 	if (c->in) {
 		/* a partial request or frame is waiting: read after it,
 		 * having moved it to the front */

@@ -249,6 +249,9 @@ feed_check_path(void)
 	}
 	if ((fd = socket(AF_UNIX, SOCK_STREAM, 0)) < 0)
 		return -1;
+	/* non-blocking: a listener whose queue is full would make connect
+	 * wait for it (EAGAIN instead, which is "listening" too) */
+	fcntl(fd, F_SETFL, O_NONBLOCK);
 	rc = connect(fd, (struct sockaddr *)&feed_addr, sizeof(feed_addr));
 	close(fd);
 	if (rc == 0 || errno != ECONNREFUSED) {
