@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: ISC
 # letterd - POSIX make; CC, CFLAGS and LDFLAGS may be set on the command
 # line.  The flags the build itself needs are in LETTERD_CPPFLAGS:
 # POSIX.1-2008 with its XSI part (realpath), set here and nowhere else;

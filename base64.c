@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * base64.c - base64 with the RFC 4648 section 4 alphabet.
  *

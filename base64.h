@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* base64.h - RFC 4648 section 4 base64, the alphabet with '+' and '/'. */
 #ifndef LETTERD_BASE64_H
 #define LETTERD_BASE64_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * config.h - the defaults, sizes and limits a builder may want to change,
  * in one place.

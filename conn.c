@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * conn.c - the transport: every connection from its first byte to its
  * close, whatever protocol it speaks (conn.h says which protocols there

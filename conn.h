@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * conn.h - the transport: every socket letterd owns, from its first byte
  * to its close, whatever protocol it speaks.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * entropy.c - random bytes from /dev/urandom.
  *

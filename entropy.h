@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * entropy.h - unpredictable bytes, for the keys and masks of RFC 6455 and
  * the seed of the value generator.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * feed.c - feed mode (-s PATH, or -s - for standard input): letterd shows
  * values that local programs write, a line such as "T 21.5" each

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * feed.h - feed mode (-s): values written by local programs, a line each,
  * through a UNIX-domain socket or standard input.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * format.h - the part of snprintf letterd uses, without floating point.
  */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * http.c - the HTTP/1.1 side of letterd: parse a request head, write
  * response heads, and turn /static/NAME into a path that stays in its root.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * http.h - HTTP/1.1 without I/O (RFC 9110, 9112): request and response
  * heads parsed, response heads written.

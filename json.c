@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * json.c - the client command parser and the value-message parser
  * (RFC 8259).

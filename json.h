@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * json.h - the two JSON texts letterd reads (RFC 8259): a client's command
  * and an upstream's value message.  No allocation, and no recursion

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * line.c - the feed's line protocol without any I/O.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * line.h - the feed's line protocol: an incremental parser of lines such
  * as "T 21.5", one update per line, as a writer sends them to the feed

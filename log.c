@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * log.c - letterd's only output besides the "listening" line: stderr.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * loop.c - what both backends share: the clock, a handler per descriptor,
  * the timers, and one turn of the loop.  The backend is chosen here.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * loop.h - the event loop: descriptors with a handler each, a few timers,
  * and the clock they share.

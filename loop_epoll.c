@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * loop_epoll.c - the Linux backend: epoll for descriptors, one timerfd for
  * the deadline.  Included by loop.c, never compiled on its own.

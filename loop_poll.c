@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * loop_poll.c - the portable backend: poll() over an array of pollfd, with
  * the timeout computed from the deadline on the monotonic clock.  Included

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * main.c - letterd's life: options, the listening socket, signals, the
  * timers of the program, and the loop.

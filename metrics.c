@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * metrics.c - the counters behind GET /metrics and their text form
  * (Prometheus exposition format 0.0.4: "# HELP", "# TYPE", then samples).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * metrics.h - counters for GET /metrics (-M), in the Prometheus text format.
  *

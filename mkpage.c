@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * mkpage.c - turns index.html into page.c, a C array, so that the page is
  * inside the binary and a board needs only one file.

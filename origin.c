@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * origin.c - the Origin policy of the WebSocket upgrade (RFC 6455 10.2).
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * origin.h - which web pages may open a WebSocket to letterd: the Origin
  * check of the upgrade (RFC 6455 10.2, RFC 6454), against cross-site

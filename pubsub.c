@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * pubsub.c - WebSocket clients: commands in, values out.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * pubsub.h - WebSocket clients: their commands, their subscriptions, and
  * the fan-out of every new value to the clients subscribed to it.

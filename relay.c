@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * relay.c - relay mode (-u ws://HOST[:PORT][/PATH]): letterd as the front
  * end of another server of the same protocol (docs/protocol.md 5).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * relay.h - relay mode (-u): one upstream WebSocket connection whose
  * values letterd fans out to its own clients.

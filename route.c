@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * route.c - HTTP requests on a connection: parse, route, respond.
  *

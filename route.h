@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * route.h - the HTTP side of a connection: every request, from its head
  * to its response (the page, static files, /metrics, errors, and the

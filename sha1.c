@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * sha1.c - SHA-1 (RFC 3174), used only to compute Sec-WebSocket-Accept
  * (RFC 6455 4.2.2).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* sha1.h - SHA-1 (RFC 3174), only for the WebSocket accept key (RFC 6455 4.2.2). */
 #ifndef LETTERD_SHA1_H
 #define LETTERD_SHA1_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * state.h - the letters: one value each, and the frames that carry them.
  */

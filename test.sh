@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
 # test.sh - letterd's whole test suite: unit tests, the integration suite
 # against the real binary (plain, under ASan+UBSan, and on the poll()
 # backend), a valgrind leak run, and interop with Debian's python3-websockets.

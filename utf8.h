@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * utf8.h - incremental UTF-8 validation (RFC 3629).
  *

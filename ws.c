@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * ws.c - the WebSocket protocol (RFC 6455) without any I/O.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * ws.h - RFC 6455 without I/O: the accept key, the frames letterd sends
  * (as a server, and as the relay's client) and an incremental parser for

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * ceiling.c - the limit of the syscalls: what letterd's work costs when it
  * is done by the simplest loop that can do it, measured on the same machine

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * load.c - a load client for letterd: many WebSocket subscribers in one
  * thread, and the figures that say how the server copes with them.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * malloc_count.c - an LD_PRELOAD shim that counts allocator calls, so that
  * bench/run.sh can show that letterd allocates nothing per message

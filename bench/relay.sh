@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
 # bench/relay.sh [BINARY] - the figures of docs/scaling.md (its section "The
 # figures, and how to measure them again").
 #

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
 # bench/run.sh [QUICK_SECONDS] - letterd against its ceiling, scenario by
 # scenario (bench/README.md).  `make bench` runs it without an argument.
 #

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
 # tests/cli.sh BINARY: the command line -- usage, version, bad values (exit
 # 2), malformed -o origins and a 17th one (exit 2, a line naming the value,
 # the usage), an address in use (exit 1), -p 0, IPv6 and the -o lists that

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
 # tests/cross.sh: letterd on the boards it is meant for, without the boards.
 # For each board of tests/boards.sh (make boards) it builds the static
 # letterd into build/TARGET/letterd with that script (the same sources,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * fault.c - letterd against clients that are slow, rude or too many.
  *

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
 # tests/fault.sh BINARY: letterd against slow, rude and too many clients.
 # For each scenario of tests/fault.c a fresh BINARY is started with the
 # flags the scenario needs and stopped by its PID (tests/lib.sh: group).

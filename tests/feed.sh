@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
 # tests/feed.sh BINARY - feed mode (-s PATH, -s -) end to end.
 #
 #   1  socket mode: values of every form reach a subscriber byte for byte,

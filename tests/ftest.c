@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * ftest.c - feed mode's test client: writers on the feed's UNIX-domain
  * socket (plain sockets, through wsc_connect_unix) and subscribers over

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * hostile.c - fault tests of a running letterd: a peer that vanishes
  * without a word, frames that announce absurd sizes, noise instead of

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
 # tests/hostile.sh BINARY [valgrind]: the hostile-input tests of
 # tests/hostile.c.  Each scenario gets a fresh BINARY with the flags it
 # needs (tests/lib.sh: group).

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
 # tests/integration.sh BINARY: the end-to-end suite.  For each group of
 # tests/itest.c (and the static-file, metrics and Origin groups of stest.c,
 # mtest.c and otest.c) a fresh BINARY is started with the flags that group

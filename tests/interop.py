@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: ISC
 """tests/interop.py PORT - letterd against a client written by other people:
 Debian's python3-websockets.  It handshakes (offering permessage-deflate,
 which letterd must decline), subscribes, receives ticks in A..Z order, gets

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
 # tests/interop.sh PYTHON BINARY: Debian's python3-websockets, a client
 # written by other people, against letterd.
 cd "$(dirname "$0")/.." || exit 1

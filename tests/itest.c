@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * itest.c - end-to-end tests of a running letterd.
  *

@@ -1,4 +1,5 @@
 # shellcheck shell=sh
+# SPDX-License-Identifier: ISC
 # tests/lib.sh - starting and stopping a server for a test, sourced by the
 # test scripts.  Every server is stopped by its PID; every wait is bounded.
 

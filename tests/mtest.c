@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * mtest.c - GET /metrics against a running `letterd -M -i 50`.
  *

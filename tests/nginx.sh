@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
 # tests/nginx.sh BINARY - the scaling example of docs/scaling.md, run:
 # Debian's nginx on loopback balancing / and /ws over two relays of one
 # origin, and 200 clients through it that must all see the origin's values.

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: ISC
 """tests/origin.py PORT [INTERVAL_MS] - the original back-end design, again:
 a small server of letterd's protocol (docs/protocol.md 3 and 4)
 on Debian's python3-websockets, for the relay tests.  A relay must follow

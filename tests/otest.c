@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * otest.c - the Origin policy of the WebSocket upgrade, end to end, against
  * a running letterd (or nginx in front of one).

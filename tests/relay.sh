@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
 # tests/relay.sh BINARY - relay mode (-u ws://HOST:PORT/PATH) end to end.
 #
 #   a  a letterd origin: it speaks the protocol (rtest conform), and so does

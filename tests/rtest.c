@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * rtest.c - the relay mode's test client, and a fake upstream.
  *

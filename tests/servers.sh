@@ -1,4 +1,5 @@
 # shellcheck shell=sh
+# SPDX-License-Identifier: ISC
 # tests/servers.sh - several named servers at once, for the relay and nginx
 # suites and bench/relay.sh; sourced after T (a temp directory) is set.
 # Every process started with `start` is killed by its PID when the script

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
 # tests/static.sh BINARY [RUNNER]: what a board would get.  Checks that
 # BINARY is one statically linked file, prints its size and the memory the
 # server holds right after start, then runs the command-line and

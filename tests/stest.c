@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * stest.c - /static/NAME against a running `letterd -r DIR`.
  *

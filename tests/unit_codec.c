@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * unit_codec.c - tests of sha1.c, base64.c and utf8.c.
  *

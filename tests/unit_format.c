@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * unit_format.c - format() against the C library's snprintf, which it
  * stands in for: the same text and the same return value for every

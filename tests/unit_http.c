@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * unit_http.c - tests of http.c: the request parser, and the helpers
  * around it (empty lines, token lists, /static/ names, MIME types, error

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * unit_json.c - the command parser against valid commands in many spellings
  * and invalid texts with the exact reason each must get.

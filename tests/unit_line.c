@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * unit_line.c - tests of line.c, the feed's line parser, and of
  * json_number_span, the RFC 8259 6 number check it is built on.

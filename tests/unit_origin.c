@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * unit_origin.c - tests of origin.c: the Origin policy of the WebSocket
  * upgrade.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * unit_ws.c - tests of ws.c: the accept key (RFC 6455 1.3), the headers of
  * the frames we send, and above all ws_feed, the parser of client frames.

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
 # tests/valgrind.sh BINARY: letterd under valgrind while 100 clients
 # subscribe, unsubscribe and leave (cleanly, abruptly, by reset); then
 # SIGTERM.  valgrind's exit status (99 on an error or a leak) is checked by

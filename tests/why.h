@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * why.h - the reason a test step failed, for the CHECK that reports it,
  * shared by the end-to-end test programs.  A step returns whyf(...) (that

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * wsc.h - a small WebSocket and HTTP/1.1 client for testing letterd.
  *

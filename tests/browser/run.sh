@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
 # tests/browser/run.sh BINARY - letterd's page in Debian's Chromium.
 #
 # Starts BINARY -i 200 on a free port (tests/lib.sh), then runs test.mjs,

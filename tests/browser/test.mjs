@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: ISC
 // tests/browser/test.mjs - letterd's page in a real browser.
 //
 // Run by run.sh, which starts the server under test and passes it in the

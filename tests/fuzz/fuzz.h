@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * fuzz.h - what every fuzz target of letterd shares: the entry point's
  * prototype, a check that aborts, exact-size copies and a tiny generator

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * fuzz_conn.c - the whole server: the bytes a client sends go in through
  * a real socket and the real event loop, and every byte the server writes

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * fuzz_http.c - the HTTP request parser, http_parse(), the two helpers
  * that take request bytes apart further, http_has_token() and

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * fuzz_json.c - the JSON parsers: json_command(), the client command, and
  * json_value_msg(), the value message a relay reads from its upstream.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * fuzz_line.c - the feed's line parser, line_feed() and line_end(), with
  * json_number_span() under it.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * fuzz_utf8.c - differential fuzzing of the UTF-8 validator (utf8.c)
  * against the reference checker (utf8_ref.c).

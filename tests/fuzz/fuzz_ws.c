@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * fuzz_ws.c - the client frame parser, ws_feed(): framing, unmasking,
  * UTF-8 validation and the assembly of fragmented messages.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * mkcorpus.c - writes the seed corpora of the fuzz targets.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * replay.c - runs a fuzz target on files, without libFuzzer.
  *

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
 # tests/fuzz/replay.sh [CC] - every seed and every input that ever made a
 # fuzz target fail, run again through that target, without libFuzzer.
 #

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
 # tests/fuzz/run.sh [SECONDS] - builds every fuzz target with libFuzzer and
 # runs each for SECONDS (default 60).  `make fuzz` and .ci/run call it.
 #

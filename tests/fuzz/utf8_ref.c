@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * utf8_ref.c - the reference UTF-8 checker of the fuzz targets.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * utf8_ref.h - a reference UTF-8 checker for the fuzz targets: slow,
  * simple, and written from the definitions rather than from utf8.c's
