@@ -30,7 +30,13 @@ struct be_event {
 	int mask;      /* LOOP_READ and/or LOOP_WRITE */
 };
 
-static loop_io_fn **loop_fn;     /* by fd: the handler, NULL if unwatched */
+/* The handlers: a few functions, so that each descriptor names its own
+ * with one byte (an index + 1, 0 when unwatched) rather than a pointer of
+ * eight: every idle client costs this too. */
+#define LOOP_FNS 8
+static loop_io_fn *loop_fns[LOOP_FNS];
+static int loop_nfns;
+static uint8_t *loop_fn;         /* by fd */
 static int loop_maxfd;
 static int64_t loop_ms;          /* the time this turn began */
 static int loop_manual;          /* loop_set_now() was called: no clock */
@@ -61,7 +67,7 @@ int
 loop_init(int maxfd)
 {
 	loop_maxfd = maxfd;
-	loop_ntimers = 0;
+	loop_ntimers = loop_nfns = 0;
 	loop_manual = 0;
 	loop_ms = loop_clock();
 	if (!(loop_fn = calloc((size_t)maxfd, sizeof(*loop_fn))))
@@ -82,13 +88,23 @@ loop_free(void)
 int
 loop_add(int fd, int mask, loop_io_fn *fn)
 {
+	int i;
+
 	if (fd < 0 || fd >= loop_maxfd) {
 		errno = EMFILE;
 		return -1;
 	}
+	for (i = 0; i < loop_nfns && loop_fns[i] != fn; i++)
+		;
+	if (i == LOOP_FNS) {
+		errno = ENOSPC;
+		return -1;
+	}
 	if (be_add(fd, mask) < 0)
 		return -1;
-	loop_fn[fd] = fn;
+	loop_fns[i] = fn;
+	loop_nfns += i == loop_nfns;
+	loop_fn[fd] = (uint8_t)(i + 1);
 	return 0;
 }
 
@@ -106,7 +122,7 @@ loop_del(int fd)
 	if (fd < 0 || fd >= loop_maxfd)
 		return;
 	be_del(fd);
-	loop_fn[fd] = NULL;
+	loop_fn[fd] = 0;
 }
 
 /* Timers are given out once, at start, and never freed. */
@@ -177,7 +193,7 @@ loop_once(void)
 		loop_ms = loop_clock();
 	for (i = 0; i < n; i++)
 		if (loop_fn[ev[i].fd])
-			loop_fn[ev[i].fd](ev[i].fd, ev[i].mask);
+			loop_fns[loop_fn[ev[i].fd] - 1](ev[i].fd, ev[i].mask);
 	return n + loop_run_timers();
 }
 
