@@ -56,6 +56,7 @@ struct conn_out {
  * static_assert): the array size goes negative, and the build fails, if it
  * is broken. */
 typedef char conn_size_check[sizeof(struct conn) <= 96 || sizeof(void *) > 8 ? 1 : -1];
+typedef char conn_fd_check[MAX_FDS <= 65536 ? 1 : -1];   /* fds in uint16_t */
 
 /* The connections, indexed by fd: no allocation per connection, and the
  * pages of the array are only touched as descriptors are used. */
@@ -63,7 +64,9 @@ struct conn *conns;
 static int conns_max;             /* size of conns[] */
 static int conns_hi;              /* conns[] above this are all free */
 static int nconns;
-static int *pending;              /* fds to flush before sleeping, dense */
+/* fds to flush before sleeping, dense; an fd fits in 16 bits (MAX_FDS),
+ * and every idle client's slot costs two bytes less than an int's */
+static uint16_t *pending;
 static int npending;
 static uint64_t *resume;          /* bit fd: input to process after a flush */
 static int nresume;
@@ -271,7 +274,7 @@ conn_pending_add(struct conn *c)
 		return;      /* F_WANT_WRITE: the write event will flush it */
 	c->flags |= F_PENDING;
 	c->pending_ix = npending;
-	pending[npending++] = c->fd;
+	pending[npending++] = (uint16_t)c->fd;
 }
 
 /* The queue grows by doubling and slides its unsent bytes to the front

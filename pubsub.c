@@ -28,7 +28,7 @@
 
 struct pubsub_opts pubsub_opts;
 
-static int *clients;              /* fds of the clients, dense */
+static uint16_t *clients;         /* fds of the clients, dense (MAX_FDS) */
 static int nclients;
 static int subscribers[STATE_LETTERS];  /* clients per letter, for /metrics */
 static uint32_t changed;          /* letters published since flush number epoch */
@@ -247,7 +247,7 @@ pubsub_join(struct conn *c)
 	conn_set_ops(c, &pubsub_ops);
 	conn_ws_start(c, WS_SERVER);
 	c->client_ix = nclients;
-	clients[nclients++] = c->fd;
+	clients[nclients++] = (uint16_t)c->fd;
 	metrics.upgrades++;
 	log_info("fd %d: WebSocket client (%d)", c->fd, nclients);
 }
