@@ -119,9 +119,10 @@ void conn_free_all(void);
 struct conn *conn_adopt(int fd, const struct conn_ops *ops, int connecting);
 /* Switches a connection to another protocol (HTTP to WebSocket). */
 void conn_set_ops(struct conn *c, const struct conn_ops *ops);
-/* Accepts what a listening socket holds, for ops.  Returns -1 when out of
- * descriptors with no spare: the caller stops watching listen_fd a while. */
-int conn_accept(int listen_fd, const struct conn_ops *ops);
+/* Watches a listening socket whose connections get the protocol ops;
+ * 0, or -1 with errno.  conn_unlisten stops watching it and closes it. */
+int conn_listen(int fd, const struct conn_ops *ops);
+void conn_unlisten(int fd);
 
 /* Queues output; 0, or -1 when memory ran out (the connection is then
  * closed).  conn_backlog tells how much is queued. */

@@ -38,7 +38,6 @@
 static struct sockaddr_un feed_addr;
 static int feed_stdin;            /* -s -: standard input, no socket */
 static int feed_fd = -1;          /* the listening socket */
-static int feed_timer = -1;       /* accepting, after the batch */
 
 static const struct conn_ops feed_ops;
 
@@ -168,24 +167,6 @@ static const struct conn_ops feed_ops = {
 	.closed = feed_closed,
 };
 
-/* The listening socket is ready: accept after the batch, as main.c does
- * for TCP, so that no descriptor closed in the batch is reused while
- * events for it are still to come. */
-static void
-feed_ready(int fd, int mask)
-{
-	(void)fd;
-	(void)mask;
-	loop_timer_at(feed_timer, loop_now());
-}
-
-/* Writers are accepted like TCP clients (conn_accept), with feed_ops. */
-static void
-feed_accept(void)
-{
-	conn_accept(feed_fd, &feed_ops);
-}
-
 /* -s - with a regular file (or /dev/null) on standard input: epoll
  * cannot watch one, and nothing can be waiting for it yet, so it is read
  * through at once, line by line with the same parser. */
@@ -268,8 +249,6 @@ int
 feed_start(void)
 {
 	state_init_empty();
-	if ((feed_timer = loop_timer(feed_accept)) < 0)
-		return -1;
 	if (feed_stdin)
 		return feed_from_stdin();
 	if (feed_check_path() < 0)
@@ -284,7 +263,7 @@ feed_start(void)
 	}
 	fcntl(feed_fd, F_SETFL, fcntl(feed_fd, F_GETFL) | O_NONBLOCK);
 	fcntl(feed_fd, F_SETFD, FD_CLOEXEC);
-	return loop_add(feed_fd, LOOP_READ, feed_ready);
+	return conn_listen(feed_fd, &feed_ops);
 }
 
 /* At exit the socket file goes, so that the next start finds no stale
@@ -294,8 +273,7 @@ feed_stop(void)
 {
 	if (feed_fd < 0)
 		return;
-	loop_del(feed_fd);
-	close(feed_fd);
+	conn_unlisten(feed_fd);
 	feed_fd = -1;
 	unlink(feed_addr.sun_path);
 }

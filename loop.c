@@ -10,11 +10,10 @@
  * backend defines the same five static functions: be_init, be_free,
  * be_add, be_mod, be_del and be_wait.
  *
- * The timers are a small table, not a heap: letterd has at most eight (the
- * tick, the keepalive round, accepting and the end of shutdown in main.c;
- * the connections' deadlines and resuming held input in conn.c; the
- * relay's retry; accepting feed writers), so finding the earliest is a
- * scan of a few entries.
+ * The timers are a small table, not a heap: letterd has at most seven (the
+ * tick, the keepalive round and the end of shutdown in main.c; the
+ * connections' deadlines, resuming held input and accepting in conn.c;
+ * the relay's retry), so finding the earliest is a scan of a few entries.
  */
 #include <errno.h>
 #include <stdlib.h>

@@ -8,8 +8,8 @@
  *      place where connections are written to;
  *   2. sleeps until a descriptor is ready or a timer is due, then runs the
  *      ready descriptors' handlers and the due timers (loop_once).
- * The timers of this file are the tick, the keepalive round, accepting and
- * the end of shutdown; conn.c and relay.c keep their own.
+ * The timers of this file are the tick, the keepalive round and the end of
+ * shutdown; conn.c and relay.c keep their own.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -51,8 +51,7 @@ static int opt_feed;              /* -s given */
 static int listen_fd = -1;
 static int sig_pipe[2] = { -1, -1 };
 static volatile sig_atomic_t sig_caught;
-static int tick_timer, ping_timer, accept_timer, stop_timer;
-static int accept_paused;         /* out of descriptors: not watching listen_fd */
+static int tick_timer, ping_timer, stop_timer;
 static int stopping, stop_due;
 static int64_t tick_at;           /* when the tick is due */
 static int64_t tick_started = -1; /* microseconds, while a tick is unwritten */
@@ -238,35 +237,6 @@ listen_announce(void)
 
 /* ---- Handlers and timers ---------------------------------------------- */
 
-/* The listening socket is ready.  Accepting waits until the batch of
- * events is handled (a timer due now runs after it), so that no
- * descriptor closed in the batch is reused by a new connection while
- * later events for the old one are still in the batch. */
-static void
-on_listen(int fd, int mask)
-{
-	(void)fd;
-	(void)mask;
-	loop_timer_at(accept_timer, loop_now());
-}
-
-/* The accept timer: accept what is waiting, or, out of descriptors, stop
- * watching the listening socket for 100 ms and then watch it again. */
-static void
-on_accept(void)
-{
-	if (accept_paused) {
-		accept_paused = 0;
-		loop_mod(listen_fd, LOOP_READ);
-	} else if (conn_accept(listen_fd, &route_ops) < 0) {
-		/* out of descriptors and no spare: pause 100 ms rather than
-		 * spin on a listening socket we cannot empty */
-		accept_paused = 1;
-		loop_mod(listen_fd, 0);
-		loop_timer_at(accept_timer, loop_now() + 100);
-	}
-}
-
 /* Microseconds on the monotonic clock, for the tick histogram. */
 static int64_t
 now_us(void)
@@ -315,10 +285,8 @@ shutdown_start(void)
 {
 	log_info("shutting down");
 	stopping = 1;
-	loop_del(listen_fd);
-	close(listen_fd);
+	conn_unlisten(listen_fd);
 	listen_fd = -1;
-	loop_timer_at(accept_timer, -1);
 	loop_timer_at(tick_timer, -1);
 	loop_timer_at(ping_timer, -1);
 	relay_stop();
@@ -399,12 +367,11 @@ setup(void)
 	sa.sa_handler = on_signal;
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
-	if (loop_add(listen_fd, LOOP_READ, on_listen) < 0 ||
+	if (conn_listen(listen_fd, &route_ops) < 0 ||
 	    loop_add(sig_pipe[0], LOOP_READ, on_signal_pipe) < 0)
 		fail(1, "event loop: %s", strerror(errno));
 	tick_timer = loop_timer(on_tick);
 	ping_timer = loop_timer(on_ping);
-	accept_timer = loop_timer(on_accept);
 	stop_timer = loop_timer(on_stop);
 }
 

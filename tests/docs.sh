@@ -7,8 +7,9 @@
 #      line, so a definition starts its line with "name(").
 #   2. Every section of docs/protocol.md that a source, a test, a script
 #      or a document cites ("docs/protocol.md 4.3") is a heading there.
-#   3. No file of the repository points outside it: no "PROTOCOL.md", no
-#      "shared/", no issue number.
+#   3. No file of the repository points outside it: not at the contract
+#      the project started from (a sibling directory of the repository),
+#      and not at an issue number; a reader has neither.
 # Ends with "N passed, M failed"; exits non-zero on any failure.
 set -u
 cd "$(dirname "$0")/.." || exit 1

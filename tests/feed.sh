@@ -36,17 +36,6 @@ T=$(mktemp -d)
 FT=tests/ftest
 . tests/servers.sh
 
-# waitfor FILE PATTERN [COUNT] [TENTHS]: until FILE has COUNT lines
-# matching PATTERN (1), for TENTHS tenths of a second at most (50).
-waitfor() {
-	i=0
-	while [ $i -lt "${4:-50}" ]; do
-		[ "$(grep -c -e "$2" "$1" 2>/dev/null)" -ge "${3:-1}" ] && return 0
-		sleep 0.1
-		i=$((i + 1))
-	done
-	return 1
-}
 
 # waitfile FILE TENTHS: until FILE exists, TENTHS tenths of a second at most.
 waitfile() {
@@ -93,26 +82,6 @@ ft() {
 	tally "$f_name" "$T/ft.out" "$rc"
 }
 
-# await NAME: for a server started by hand with its output in
-# $T/NAME.out, as `start` does it: waits 5 s at most for the listening
-# line and sets NAME_port.
-await() {
-	i=0
-	while [ $i -lt 100 ]; do
-		line=$(head -n 1 "$T/$1.out" 2>/dev/null)
-		case $line in
-		*" listening on http://"*)
-			port=${line##*:}
-			eval "${1}_port=${port%/}"
-			return 0 ;;
-		esac
-		sleep 0.05
-		i=$((i + 1))
-	done
-	fail "$1 did not start"
-	sed 's/^/  /' "$T/$1.err"
-	return 1
-}
 
 # stopped NAME [SIGNAL]: stops NAME and checks that it exited 0.
 stopped() {

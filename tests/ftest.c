@@ -150,24 +150,6 @@ until(long long deadline)
 	return d > 0 ? (d > INT_MAX ? INT_MAX : (int)d) : 0;
 }
 
-/* A message, quoted for "expected X, got Y". */
-static const char *
-show(const struct wsc_msg *m)
-{
-	static char buf[2][256];
-	static int turn;
-	char q[200], *out = buf[turn++ & 1];
-
-	wsc_quote(q, sizeof q, m->data, m->len);
-	if (m->opcode == WSC_OP_TEXT)
-		snprintf(out, sizeof buf[0], "text %s", q);
-	else if (m->opcode == WSC_OP_CLOSE)
-		snprintf(out, sizeof buf[0], "close %d %s", m->code, q);
-	else
-		snprintf(out, sizeof buf[0], "opcode 0x%x of %zu bytes",
-		    m->opcode, m->len);
-	return out;
-}
 
 /* --- subscribers (WebSocket) ------------------------------------------- */
 
@@ -332,30 +314,7 @@ w_reply_last(int i, const char *reason)
 static long long
 metric_on(int p, const char *name)
 {
-	static struct wsc_conn c;
-	static struct wsc_http r;
-	char req[256];
-	const char *s;
-	size_t n = strlen(name);
-	long long v = -1;
-
-	r.body = NULL;
-	if (wsc_connect(&c, "127.0.0.1", p, 2000) < 0)
-		return -1;
-	snprintf(req, sizeof req, "GET /metrics HTTP/1.1\r\nHost: "
-	    "127.0.0.1:%d\r\nConnection: close\r\n\r\n", p);
-	if (wsc_http_request(&c, req, &r, 2000) == 0 && r.status == 200 &&
-	    r.body) {
-		for (s = r.body; s; s = strchr(s, '\n') ? strchr(s, '\n') + 1 :
-		    NULL)
-			if (!strncmp(s, name, n) && s[n] == ' ') {
-				v = strtoll(s + n + 1, NULL, 10);
-				break;
-			}
-	}
-	wsc_http_free(&r);
-	wsc_close(&c);
-	return v;
+	return wsc_metric("127.0.0.1", p, name);
 }
 
 static long long
@@ -1112,7 +1071,7 @@ tally_every(struct tally *t, const struct wsc_msg *m)
 	if (!l) {
 		if (!t->bad[0])
 			snprintf(t->bad, sizeof t->bad, "not a value: %s",
-			    show(m));
+			    wsc_show(m));
 		return;
 	}
 	l -= 'A';
@@ -1137,7 +1096,7 @@ tally_latest(struct tally *t, const struct wsc_msg *m)
 	if (!l) {
 		if (!t->bad[0])
 			snprintf(t->bad, sizeof t->bad, "not a value: %s",
-			    show(m));
+			    wsc_show(m));
 		return;
 	}
 	l -= 'A';
@@ -1436,7 +1395,7 @@ cmd_flood(void)
 				    msg.len != sizeof pong - 1 ||
 				    memcmp(msg.data, pong, msg.len)) {
 					rc = whyf("expected {\"pong\": true}, "
-					    "got %s", show(&msg));
+					    "got %s", wsc_show(&msg));
 					break;
 				}
 				if (wsc_now_ms() - sent_at > worst)
@@ -1591,7 +1550,7 @@ cmd_relay(void)
 		if (wsc_recv(&s1, &msg, until(deadline)) < 0)
 			rc = whyf("value %ld of T: %s", v, s1.err);
 		else if (int_value_of(&msg, &got) != 'T' || got != v)
-			rc = whyf("expected {\"T\": %ld}, got %s", v, show(&msg));
+			rc = whyf("expected {\"T\": %ld}, got %s", v, wsc_show(&msg));
 	}
 	report(rc == 0, "%ld values of T written at once reach the relay's "
 	    "client, every one, in order", burst);

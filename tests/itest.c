@@ -50,25 +50,6 @@ static struct wsc_conn hc;   /* http_error()'s, so it leaves c1..c4 alone */
 static struct wsc_http resp;
 static struct wsc_msg msg;
 
-/* A message, described for "expected X, got Y"; two buffers in turn so one
- * printf can show two messages. */
-static const char *
-show(const struct wsc_msg *m)
-{
-	static char buf[2][256];
-	static int turn;
-	char q[200], *out = buf[turn++ & 1];
-
-	wsc_quote(q, sizeof q, m->data, m->len);
-	if (m->opcode == WSC_OP_TEXT)
-		snprintf(out, sizeof buf[0], "text %s", q);
-	else if (m->opcode == WSC_OP_CLOSE)
-		snprintf(out, sizeof buf[0], "close %d %s", m->code, q);
-	else
-		snprintf(out, sizeof buf[0], "opcode 0x%x of %zu bytes",
-		    m->opcode, m->len);
-	return out;
-}
 
 /* --- connections -------------------------------------------------------- */
 
@@ -168,7 +149,7 @@ expect_value(struct wsc_conn *c, int letter, int *value)
 		return -1;
 	if (wsc_value(&msg, value) != letter)
 		return whyf("expected {\"%c\": NNNN}, got %s", letter,
-		    show(&msg));
+		    wsc_show(&msg));
 	return 0;
 }
 
@@ -184,7 +165,7 @@ drain_to(struct wsc_conn *c, int letter)
 			return whyf("expected a value of %c within %d ms: %s",
 			    letter, t_wait, c->err);
 		if (wsc_value(&msg, NULL) == 0)
-			return whyf("expected only values, got %s", show(&msg));
+			return whyf("expected only values, got %s", wsc_show(&msg));
 		if (wsc_value(&msg, NULL) == letter)
 			return 0;
 	}
@@ -208,7 +189,7 @@ read_groups(struct wsc_conn *c, const char *letters, int ngroups, int *vals)
 			if (wsc_value(&msg, &v) != letters[i])
 				return whyf("tick %d of %d: expected a value "
 				    "of %c (each tick: %s), got %s", g + 1,
-				    ngroups, letters[i], letters, show(&msg));
+				    ngroups, letters[i], letters, wsc_show(&msg));
 			if (vals)
 				vals[g * nl + i] = v;
 		}
@@ -231,7 +212,7 @@ read_to_marker(struct wsc_conn *c, int marker)
 			return 0;
 		if (wsc_value(&msg, NULL) == 0)
 			return whyf("expected values, then {\"%c\": \"%s\"}; "
-			    "got %s", marker, need_sub, show(&msg));
+			    "got %s", marker, need_sub, wsc_show(&msg));
 	}
 }
 
@@ -811,7 +792,7 @@ test_first_value_and_rate(void)
 			rc = wfail(&c1);
 		else if (wsc_value(&msg, &v) != 'A')
 			rc = whyf("expected only values of A, got %s",
-			    show(&msg));
+			    wsc_show(&msg));
 		else
 			count++;
 	}
@@ -916,7 +897,7 @@ test_resubscribe(void)
 		l = wsc_value(&msg, &v);
 		if (l != 'A' && l != 'Z') {
 			rc = whyf("expected values of A and Z, got %s",
-			    show(&msg));
+			    wsc_show(&msg));
 			break;
 		}
 		seq[n++] = l == 'A' ? v : -1;
@@ -1024,7 +1005,7 @@ test_bad_commands(void)
 		if (rc == 0 && (rc = recv_msg(&c3, "{\"error\": ...}")) == 0 &&
 		    !is_error(&msg))
 			rc = whyf("expected {\"error\": \"<reason>\"}, got %s",
-			    show(&msg));
+			    wsc_show(&msg));
 		if (rc == 0 && (rc = send_cmd(&c3, "subscribe", 'x')) == 0 &&
 		    (rc = expect_value(&c3, 'X', NULL)) < 0)
 			whyctx("subscribing after the error");
@@ -1125,7 +1106,7 @@ test_many_frames(void)
 		if ((rc = recv_msg(&c3, "an answer")) == 0 &&
 		    !is_need_sub(&msg, 'A' + i))
 			rc = whyf("answer %d: expected {\"%c\": \"%s\"}, got "
-			    "%s", i + 1, 'A' + i, need_sub, show(&msg));
+			    "%s", i + 1, 'A' + i, need_sub, wsc_show(&msg));
 	if (rc == 0)
 		rc = expect_value(&c3, 'U', NULL);
 	CHECK(rc == 0, "21 commands in one write: %s", why);
@@ -1174,7 +1155,7 @@ test_pings(void)
 	if (rc == 0 && (rc = recv_msg(&c3, "an answer")) == 0 &&
 	    !is_need_sub(&msg, 'W'))
 		rc = whyf("expected {\"W\": \"%s\"} after two pongs, got %s",
-		    need_sub, show(&msg));
+		    need_sub, wsc_show(&msg));
 	CHECK(rc == 0, "unsolicited pongs are ignored: %s", why);
 	wsc_close(&c3);
 }
@@ -1473,7 +1454,7 @@ group_keepalive(void)
 	    (rc1 = recv_msg(&c1, "an answer")) == 0 &&
 	    !is_need_sub(&msg, 'K'))
 		rc1 = whyf("expected {\"K\": \"%s\"}, got %s", need_sub,
-		    show(&msg));
+		    wsc_show(&msg));
 	CHECK(rc1 == 0, "a client that answers pings stays for 3.5 s at "
 	    "-k 1: %s", why);
 	CHECK(c1.pings >= 2, "expected at least 2 pings in 3.5 s at -k 1, "
@@ -1704,7 +1685,7 @@ churn_frame(int i, const struct wsc_frame *f)
 		k->state = CH_IDLE;
 		return 0;
 	}
-	return whyf("unexpected %s while %s", show(&msg),
+	return whyf("unexpected %s while %s", wsc_show(&msg),
 	    churn_names[k->state]);
 }
 

@@ -41,24 +41,6 @@ scrape(void)
 	return resp.body;
 }
 
-/* The value of the sample whose line starts with name (labels included),
- * or -1 if there is none. */
-static long long
-sample(const char *body, const char *name)
-{
-	const char *p = body;
-	size_t n = strlen(name);
-
-	while (p && *p) {
-		if (!strncmp(p, name, n) && p[n] == ' ')
-			return atoll(p + n + 1);
-		p = strchr(p, '\n');
-		if (p)
-			p++;
-	}
-	return -1;
-}
-
 int
 main(int argc, char **argv)
 {
@@ -78,7 +60,7 @@ main(int argc, char **argv)
 	/* the server may be younger than one tick: wait for the first */
 	for (i = 0; i < 40; i++) {
 		body = scrape();
-		if (!body || sample(body, "letterd_tick_duration_seconds_count") > 0)
+		if (!body || wsc_sample(body, "letterd_tick_duration_seconds_count") > 0)
 			break;
 		wsc_sleep_ms(50);
 	}
@@ -87,12 +69,12 @@ main(int argc, char **argv)
 		return CHECK_DONE();
 	CHECK(strstr(body, "# TYPE letterd_tick_duration_seconds histogram"),
 	    "no tick histogram");
-	CHECK(sample(body, "letterd_clients") == 0, "clients before any");
-	CHECK(sample(body, "letterd_subscribers{letter=\"A\"}") == 0, "A before");
-	msgs0 = sample(body, "letterd_messages_sent_total");
-	bytes0 = sample(body, "letterd_bytes_sent_total");
-	ticks = sample(body, "letterd_tick_duration_seconds_count");
-	CHECK(ticks > 0 && ticks == sample(body,
+	CHECK(wsc_sample(body, "letterd_clients") == 0, "clients before any");
+	CHECK(wsc_sample(body, "letterd_subscribers{letter=\"A\"}") == 0, "A before");
+	msgs0 = wsc_sample(body, "letterd_messages_sent_total");
+	bytes0 = wsc_sample(body, "letterd_bytes_sent_total");
+	ticks = wsc_sample(body, "letterd_tick_duration_seconds_count");
+	CHECK(ticks > 0 && ticks == wsc_sample(body,
 	    "letterd_tick_duration_seconds_bucket{le=\"+Inf\"}"),
 	    "tick count %lld and +Inf bucket", ticks);
 
@@ -108,14 +90,14 @@ main(int argc, char **argv)
 	for (i = 0; i < 10; i++)
 		CHECK(wsc_recv(&a, &m, T_WAIT) == 0, "a's message %d: %s", i, a.err);
 	body = scrape();
-	CHECK(body && sample(body, "letterd_clients") == 2, "clients: 2");
-	CHECK(body && sample(body, "letterd_subscribers{letter=\"A\"}") == 2, "A: 2");
-	CHECK(body && sample(body, "letterd_subscribers{letter=\"B\"}") == 1, "B: 1");
-	CHECK(body && sample(body, "letterd_messages_sent_total") >= msgs0 + 10,
+	CHECK(body && wsc_sample(body, "letterd_clients") == 2, "clients: 2");
+	CHECK(body && wsc_sample(body, "letterd_subscribers{letter=\"A\"}") == 2, "A: 2");
+	CHECK(body && wsc_sample(body, "letterd_subscribers{letter=\"B\"}") == 1, "B: 1");
+	CHECK(body && wsc_sample(body, "letterd_messages_sent_total") >= msgs0 + 10,
 	    "messages went up by at least 10");
-	CHECK(body && sample(body, "letterd_bytes_sent_total") >= bytes0 + 130,
+	CHECK(body && wsc_sample(body, "letterd_bytes_sent_total") >= bytes0 + 130,
 	    "bytes went up by at least 130");
-	CHECK(body && sample(body, "letterd_replies_sent_total") >= 1,
+	CHECK(body && wsc_sample(body, "letterd_replies_sent_total") >= 1,
 	    "the error reply is counted");
 
 	/* a unsubscribes B; b fails with a binary frame (1003). */
@@ -126,11 +108,11 @@ main(int argc, char **argv)
 	for (i = 0; i < 6; i++)
 		wsc_recv(&a, &m, T_WAIT);   /* a round trip or more */
 	body = scrape();
-	CHECK(body && sample(body, "letterd_subscribers{letter=\"B\"}") == 0, "B: 0");
-	CHECK(body && sample(body, "letterd_subscribers{letter=\"A\"}") == 1,
+	CHECK(body && wsc_sample(body, "letterd_subscribers{letter=\"B\"}") == 0, "B: 0");
+	CHECK(body && wsc_sample(body, "letterd_subscribers{letter=\"A\"}") == 1,
 	    "A: 1 after b left");
-	CHECK(body && sample(body, "letterd_clients") == 1, "clients: 1");
-	CHECK(body && sample(body, "letterd_protocol_errors_total{code=\"1003\"}") == 1,
+	CHECK(body && wsc_sample(body, "letterd_clients") == 1, "clients: 1");
+	CHECK(body && wsc_sample(body, "letterd_protocol_errors_total{code=\"1003\"}") == 1,
 	    "protocol error 1003 counted");
 	wsc_close(&a);
 	wsc_http_free(&resp);

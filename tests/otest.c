@@ -759,29 +759,12 @@ scrape(void)
 	return resp.body;
 }
 
-/* The value of the sample called name, or -1. */
-static long long
-sample(const char *body, const char *name)
-{
-	const char *p = body;
-	size_t n = strlen(name);
-
-	while (p && *p) {
-		if (!strncmp(p, name, n) && p[n] == ' ')
-			return atoll(p + n + 1);
-		p = strchr(p, '\n');
-		if (p)
-			p++;
-	}
-	return -1;
-}
-
 static long long
 metric(const char *name)
 {
 	const char *body = scrape();
 
-	return body ? sample(body, name) : -2;
+	return body ? wsc_sample(body, name) : -2;
 }
 
 static void
@@ -817,9 +800,9 @@ group_counted(void)
 	CHECK(body != NULL, "GET /metrics: %s", why);
 	CHECK(body && strstr(body, "# TYPE letterd_origin_refused_total "
 	    "counter\n"), "no \"# TYPE letterd_origin_refused_total counter\"");
-	CHECK(body && sample(body, "letterd_origin_refused_total") == 0,
+	CHECK(body && wsc_sample(body, "letterd_origin_refused_total") == 0,
 	    "letterd_origin_refused_total at start: %lld, expected 0",
-	    body ? sample(body, "letterd_origin_refused_total") : -2);
+	    body ? wsc_sample(body, "letterd_origin_refused_total") : -2);
 
 	/* the handshake's own checks come first, and are not counted here */
 	for (i = 0; i < sizeof first / sizeof first[0]; i++) {
@@ -861,18 +844,18 @@ group_counted(void)
 	CHECK(st == 503, "no Origin while -c 1 is full: expected 503, got %d",
 	    st);
 	body = scrape();
-	CHECK(body && sample(body, "letterd_origin_refused_total") == 4,
+	CHECK(body && wsc_sample(body, "letterd_origin_refused_total") == 4,
 	    "letterd_origin_refused_total %lld, expected 4",
-	    body ? sample(body, "letterd_origin_refused_total") : -2);
-	CHECK(body && sample(body, "letterd_refused_full_total") == 2,
+	    body ? wsc_sample(body, "letterd_origin_refused_total") : -2);
+	CHECK(body && wsc_sample(body, "letterd_refused_full_total") == 2,
 	    "letterd_refused_full_total %lld, expected 2 (the 403 is not "
-	    "a 503)", body ? sample(body, "letterd_refused_full_total") : -2);
-	CHECK(body && sample(body, "letterd_upgrades_total") == 1,
+	    "a 503)", body ? wsc_sample(body, "letterd_refused_full_total") : -2);
+	CHECK(body && wsc_sample(body, "letterd_upgrades_total") == 1,
 	    "letterd_upgrades_total %lld, expected 1",
-	    body ? sample(body, "letterd_upgrades_total") : -2);
-	CHECK(body && sample(body, "letterd_clients") == 1,
+	    body ? wsc_sample(body, "letterd_upgrades_total") : -2);
+	CHECK(body && wsc_sample(body, "letterd_clients") == 1,
 	    "letterd_clients %lld, expected 1",
-	    body ? sample(body, "letterd_clients") : -2);
+	    body ? wsc_sample(body, "letterd_clients") : -2);
 
 	/* plain requests with an Origin are not counted */
 	st = request("GET / HTTP/1.1\r\nHost: t\r\n"

@@ -45,17 +45,6 @@ command -v timeout >/dev/null 2>&1 && TO="timeout 60"
 
 alive() { eval "kill -0 \${${1}_pid:-0} 2>/dev/null"; }
 
-# waitfor FILE PATTERN [COUNT] [TENTHS]: until FILE has COUNT lines
-# matching PATTERN (1), for TENTHS tenths of a second at most (50).
-waitfor() {
-	i=0
-	while [ $i -lt "${4:-50}" ]; do
-		[ "$(grep -c -e "$2" "$1" 2>/dev/null)" -ge "${3:-1}" ] && return 0
-		sleep 0.1
-		i=$((i + 1))
-	done
-	return 1
-}
 
 # rt NAME ARGS...: runs rtest in the foreground and tallies it.
 rt() {

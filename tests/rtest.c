@@ -352,28 +352,7 @@ every_has_all(void)
 static long
 metric(int port, const char *name)
 {
-	static struct wsc_conn c;
-	static struct wsc_http r;
-	char req[256];
-	const char *p;
-	size_t n = strlen(name);
-	long v = -1;
-
-	r.body = NULL;
-	if (wsc_connect(&c, host, port, 2000) < 0)
-		return -1;
-	snprintf(req, sizeof req, "GET /metrics HTTP/1.1\r\nHost: %s:%d\r\n"
-	    "Connection: close\r\n\r\n", host, port);
-	if (wsc_http_request(&c, req, &r, 2000) == 0 && r.status == 200 && r.body) {
-		for (p = r.body; p; p = strchr(p, '\n') ? strchr(p, '\n') + 1 : NULL)
-			if (!strncmp(p, name, n) && p[n] == ' ') {
-				v = strtol(p + n + 1, NULL, 10);
-				break;
-			}
-	}
-	wsc_http_free(&r);
-	wsc_close(&c);
-	return v;
+	return (long)wsc_metric(host, port, name);
 }
 
 /* Waits up to 2 s for lo <= metric <= hi (a client that just left may

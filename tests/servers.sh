@@ -42,21 +42,42 @@ start() {
 	pid=$!
 	PIDS="$PIDS $pid"
 	eval "${name}_pid=$pid"
+	await "$name" "$*"
+}
+
+# await NAME [WHAT]: for a server whose output goes to $T/NAME.out (as
+# `start` does it, or started by hand): waits 5 s at most for the
+# listening line, while NAME_pid (if set) lives, and sets NAME_port.
+# Returns 1 (and counts a failure, naming WHAT) if it never came up.
+await() {
+	eval "apid=\${${1}_pid:-}"
 	i=0
 	while [ $i -lt 100 ]; do
-		line=$(head -n 1 "$T/$name.out" 2>/dev/null)
+		line=$(head -n 1 "$T/$1.out" 2>/dev/null)
 		case $line in
 		*" listening on http://"*)
 			port=${line##*:}
-			eval "${name}_port=${port%/}"
+			eval "${1}_port=${port%/}"
 			return 0 ;;
 		esac
-		kill -0 "$pid" 2>/dev/null || break
+		[ -z "$apid" ] || kill -0 "$apid" 2>/dev/null || break
 		sleep 0.05
 		i=$((i + 1))
 	done
-	fail "$name did not start: $*"
-	sed 's/^/  /' "$T/$name.err"
+	fail "$1 did not start${2:+: $2}"
+	sed 's/^/  /' "$T/$1.err"
+	return 1
+}
+
+# waitfor FILE PATTERN [COUNT] [TENTHS]: until FILE has COUNT lines
+# matching PATTERN (1), for TENTHS tenths of a second at most (50).
+waitfor() {
+	i=0
+	while [ $i -lt "${4:-50}" ]; do
+		[ "$(grep -c -e "$2" "$1" 2>/dev/null)" -ge "${3:-1}" ] && return 0
+		sleep 0.1
+		i=$((i + 1))
+	done
 	return 1
 }
 

@@ -105,6 +105,60 @@ wsc_quote(char *out, size_t cap, const void *s, size_t n)
 	return out;
 }
 
+long long
+wsc_sample(const char *body, const char *name)
+{
+	const char *p = body;
+	size_t n = strlen(name);
+
+	while (p && *p) {
+		if (!strncmp(p, name, n) && p[n] == ' ')
+			return atoll(p + n + 1);
+		p = strchr(p, '\n');
+		if (p)
+			p++;
+	}
+	return -1;
+}
+
+long long
+wsc_metric(const char *host, int port, const char *name)
+{
+	static struct wsc_conn c;
+	static struct wsc_http r;
+	char req[256];
+	long long v = -1;
+
+	r.body = NULL;
+	if (wsc_connect(&c, host, port, 2000) < 0)
+		return -1;
+	snprintf(req, sizeof req, "GET /metrics HTTP/1.1\r\nHost: %s:%d\r\n"
+	    "Connection: close\r\n\r\n", host, port);
+	if (wsc_http_request(&c, req, &r, 2000) == 0 && r.status == 200 && r.body)
+		v = wsc_sample(r.body, name);
+	wsc_http_free(&r);
+	wsc_close(&c);
+	return v;
+}
+
+const char *
+wsc_show(const struct wsc_msg *m)
+{
+	static char buf[2][256];
+	static int turn;
+	char q[200], *out = buf[turn++ & 1];
+
+	wsc_quote(q, sizeof q, m->data, m->len);
+	if (m->opcode == WSC_OP_TEXT)
+		snprintf(out, sizeof buf[0], "text %s", q);
+	else if (m->opcode == WSC_OP_CLOSE)
+		snprintf(out, sizeof buf[0], "close %d %s", m->code, q);
+	else
+		snprintf(out, sizeof buf[0], "opcode 0x%x of %zu bytes",
+		    m->opcode, m->len);
+	return out;
+}
+
 /* --- time and randomness ------------------------------------------------ */
 
 long long

@@ -264,6 +264,19 @@ int wsc_expect_close(struct wsc_conn *c, int code, int timeout_ms);
  * escaped, for error messages.  Returns out. */
 char *wsc_quote(char *out, size_t cap, const void *s, size_t n);
 
+/* A message described for "expected X, got Y": "text ...", "close CODE
+ * ..." or the opcode.  Two static buffers in turn, so that one printf may
+ * show two messages. */
+const char *wsc_show(const struct wsc_msg *m);
+
+/* The value of the sample whose line in a /metrics body starts with name
+ * (labels included), or -1 if there is none. */
+long long wsc_sample(const char *body, const char *name);
+
+/* GET /metrics on a connection of its own to host:port and the value of
+ * the sample name in it, or -1. */
+long long wsc_metric(const char *host, int port, const char *name);
+
 /* If m is a value message of the letters protocol, exactly `{"L": NNNN}`
  * with NNNN in 1000..9999, returns L and stores the value (if value is not
  * NULL); otherwise returns 0. */
