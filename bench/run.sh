@@ -23,6 +23,13 @@
 # its tick runs and its allocation run.  The report then goes to
 # bench/RESULTS-only.md (git-ignored), or RESULTS-quick.md in quick mode.
 #
+# BENCH_BASE=REV (a git revision) also builds REV's letterd and runs it as
+# a third server in S1..S5, in the same rounds as ./letterd and the ceiling
+# (base, letterd, ceiling, base, ...), so that a change is measured against
+# the tree before it in the same minutes; "Before and after" then gives
+# both ratios to the ceiling and the ratio of each round's two letterds.
+# Use RUNS=N to change the number of rounds (3 by default).
+#
 # With QUICK_SECONDS (CI's smoke test: `sh bench/run.sh 5`) every scenario
 # runs once per server, scaled down (100 clients, 1,000 idle connections,
 # ...) with a window of QUICK_SECONDS / 2 - 1 seconds (at least 1), so that
@@ -70,7 +77,7 @@ BFLAGS="-std=c99 -O2 -Wall -Wextra -pedantic -D_GNU_SOURCE -I."
 if [ -z "$QUICK" ]; then
 	MODE=full
 	OUT=bench/RESULTS.md
-	RUNS=3
+	RUNS=${RUNS:-3}
 	W=2                 # warm-up before each measured window, s
 	T=10                # measured window, s
 	S1_N=1000
@@ -100,6 +107,7 @@ else
 	MC_N=100
 fi
 [ -n "$ONLY" ] && [ -z "$QUICK" ] && OUT=bench/RESULTS-only.md
+BASE=${BENCH_BASE:-}
 S4_BOUND=20         # -C: the most the connect phase may take, s
 
 # 19,000 idle connections need as many descriptors in the server and in
@@ -133,6 +141,20 @@ case $FEED_SOCK in
 esac
 SRV_PID=""
 FAILED=0
+
+# BENCH_BASE: the revision's own tree and Makefile, built apart from ours.
+BASE_BIN=""
+if [ -n "$BASE" ]; then
+	BASE_REV=$(git rev-parse --short "$BASE^{commit}") || exit 2
+	mkdir "$TMP/base" || exit 2
+	if ! { git archive "$BASE_REV" | tar -x -C "$TMP/base" &&
+	    make -C "$TMP/base" letterd >"$TMP/base.log" 2>&1; }; then
+		echo "BENCH_BASE=$BASE: the build failed"
+		cat "$TMP/base.log"
+		exit 2
+	fi
+	BASE_BIN=$TMP/base/letterd
+fi
 
 # ---- Servers -----------------------------------------------------------------
 
@@ -173,6 +195,7 @@ start_server() {
 	esac
 	case $kind in
 	letterd|feed|tick) ./letterd -p 0 "$@" >"$so" 2>&1 & ;;
+	base) "$BASE_BIN" -p 0 "$@" >"$so" 2>&1 & ;;
 	ceiling) bench/ceiling -p 0 "$@" >"$so" 2>&1 & ;;
 	letterd-mc|feed-mc)
 		MALLOC_COUNT_OUT=$MC_OUT LD_PRELOAD=$PWD/bench/malloc_count.so \
@@ -315,7 +338,7 @@ common_figures() {   # common_figures SCENARIO KIND
 # scenario NAME "SERVER ARGS" LOAD ARGS...: letterd and ceiling alternately
 # (or only the servers in $KINDS), RUNS times each, with the same arguments;
 # collect_NAME takes the figures.
-KINDS="letterd ceiling"
+KINDS="${BASE:+base }letterd ceiling"
 scenario() {
 	name=$1 sargs=$2
 	shift 2
@@ -381,9 +404,9 @@ want S3    && scenario S3    ""       -n "$S3_N" -l "" -w "$S3_W" -t "$S3_T"
 want S4    && scenario S4    ""       -n "$S4_N" -l A -C -t "$S4_BOUND"
 want S5    && scenario S5    ""       -n "$S5_N" -l "" -w 1 -t "$S5_T"
 # letterd alone without keepalive: its idle cost without the ping round
-KINDS=letterd
+KINDS="${BASE:+base }letterd"
 want S5    && scenario S5k0  "-k 0"   -n "$S5_N" -l "" -w 1 -t "$S5_T"
-KINDS="letterd ceiling"
+KINDS="${BASE:+base }letterd ceiling"
 
 # S6, the feed: letterd -s with one writer (bench/load -F) against
 # letterd's own tick fan-out at -i 1 (S1-max's shape), alternating; then
@@ -493,7 +516,7 @@ echo "* load average at the end: $LOADAVG"
 echo "* descriptors: hard limit $HARD per process"
 echo "* tree: $REV$( [ "$DIRTY" -gt 0 ] && echo " with $DIRTY uncommitted changes")"
 echo "* compiler: $($CC --version 2>/dev/null | head -n 1)"
-echo "* mode: $MODE, $RUNS run(s) per server per scenario, letterd and ceiling alternating"
+echo "* mode: $MODE, $RUNS run(s) per server per scenario, letterd and ceiling alternating${BASE:+ (and the letterd of $BASE_REV before them: BENCH_BASE)}"
 echo "  (S6: letterd's feed and letterd's tick alternating);"
 echo "  the tables give the **median** of the runs (and every run's value)"
 [ -n "$ONLY" ] && echo "* scenarios: only $ONLY (BENCH_ONLY)"
@@ -533,6 +556,42 @@ echo "alloc:  MALLOC_COUNT_OUT=FILE LD_PRELOAD=\$PWD/bench/malloc_count.so ./let
 echo "        bench/load -p PORT -s PID -n $MC_N -w $W -t $T -U"
 echo '```'
 echo
+# rowab SCENARIO LABEL FIGURE DECIMALS [CEILING_SCENARIO]: BENCH_BASE's
+# row: both letterds, the ceiling, both ratios to it, and the ratio of the
+# two letterds in each round (they ran a minute apart at most), with its
+# median.  A round where either run failed is left out of the pairing.
+rowab() {
+	b=$(median "$1" base "$3") l=$(median "$1" letterd "$3")
+	c=$(median "${5:-$1}" ceiling "$3")
+	pairs=$(paste "$TMP/fig.$1.base.$3" "$TMP/fig.$1.letterd.$3" 2>/dev/null |
+	    awk '$1 ~ /^[0-9.]+$/ && $2 ~ /^[0-9.]+$/ && $1 > 0 { printf "%.3f\n", $2 / $1 }')
+	each=$(printf '%s\n' "$pairs" | paste -s -d ' ' - | sed 's| | / |g')
+	mid=$(printf '%s\n' "$pairs" | grep . | sort -g | awk '{ a[NR] = $1 } END {
+	    if (!NR) print "-"; else if (NR % 2) printf "%.3f\n", a[(NR + 1) / 2];
+	    else printf "%.3f\n", (a[NR / 2] + a[NR / 2 + 1]) / 2 }')
+	echo "| $2 | $(fmt "$b" "$4") | $(fmt "$l" "$4") | $(fmt "$c" "$4") |" \
+	    "$(ratio "$b" "$c") | $(ratio "$l" "$c") | ${each:--} | **$mid** |"
+}
+if [ -n "$BASE" ]; then
+echo "## Before and after: $BASE_REV (base) against this tree (letterd)"
+echo
+echo "Both letterds and the ceiling ran in the same rounds, one after another"
+echo "(base, letterd, ceiling; $RUNS rounds), so each round's letterd / base compares"
+echo "two runs at most a minute apart.  Below 1 is better for this tree.  S5 -k 0"
+echo "is divided by S5's ceiling, which pings nobody either."
+echo
+echo "| figure | base | letterd | ceiling | base / ceiling | letterd / ceiling |" \
+    "letterd / base, each round | letterd / base, median |"
+echo "|---|---:|---:|---:|---:|---:|---|---:|"
+want S1 && rowab S1 "S1 CPU per message, µs" usmsg 3
+want S1max && rowab S1max "S1-max CPU per message, µs" usmsg 3
+want S2 && rowab S2 "S2 CPU per message, µs" usmsg 3
+want S3 && rowab S3 "S3 RSS per connection, bytes" perconn 0
+want S4 && rowab S4 "S4 CPU per connection, µs" usconn 1
+want S5 && rowab S5 "S5 CPU in the window, ms" cpums 2
+want S5 && rowab S5k0 "S5 -k 0 CPU in the window, ms" cpums 2 S5
+echo
+fi
 if want S1; then
 echo "## S1 — $S1_N clients × 26 letters, tick 10 ms, ${T} s window"
 echo
