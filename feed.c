@@ -229,8 +229,10 @@ feed_check_path(void)
 		log_warn("-s %s: exists and is not a socket; leaving it alone", path);
 		return -1;
 	}
-	if ((fd = socket(AF_UNIX, SOCK_STREAM, 0)) < 0)
+	if ((fd = socket(AF_UNIX, SOCK_STREAM, 0)) < 0) {
+		log_warn("-s %s: %s", path, strerror(errno));
 		return -1;
+	}
 	/* non-blocking: a listener whose queue is full would make connect
 	 * wait for it (EAGAIN instead, which is "listening" too) */
 	fcntl(fd, F_SETFL, O_NONBLOCK);

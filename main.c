@@ -356,7 +356,9 @@ setup(void)
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = SIG_IGN;
 	sigaction(SIGPIPE, &sa, NULL);
-	if (loop_init(maxfd) < 0 || conn_init(maxfd) < 0 || pubsub_init(maxfd) < 0)
+	if (loop_init(maxfd) < 0)
+		fail(1, "event loop: %s", strerror(errno));
+	if (conn_init(maxfd) < 0 || pubsub_init(maxfd) < 0)
 		fail(1, "out of memory");
 	if (pipe(sig_pipe) < 0)
 		fail(1, "pipe: %s", strerror(errno));

@@ -137,5 +137,37 @@ if [ -e /proc/net/if_inet6 ] || [ ! -e /proc ]; then
 		bad "-b ::1 did not start"
 	fi
 fi
+# Out of descriptors at start: under every limit from 4 to 12 letterd
+# either starts or exits 1 with a line that says why; none is taken for
+# "out of memory", and none is silent.  The feed's path holds a stale
+# socket (a letterd killed with SIGKILL leaves one), which letterd probes
+# with a socket of its own before it replaces it.
+dir=$(mktemp -d)
+for n in 4 5 6 7 8 9 10 11 12; do
+	if [ ! -S "$dir/f.sock" ]; then
+		start_server "$bin" -s "$dir/f.sock" && stop_server KILL
+	fi
+	[ -S "$dir/f.sock" ] || bad "no stale socket at $dir/f.sock"
+	# shellcheck disable=SC3045 # dash, bash and BusyBox ash have ulimit -n
+	(ulimit -n $n && exec "$bin" -p 0 -s "$dir/f.sock") \
+	    </dev/null >"$dir/out" 2>"$dir/err" &
+	pid=$!
+	i=0
+	while kill -0 $pid 2>/dev/null && [ $i -lt 20 ]; do sleep 0.05; i=$((i + 1)); done
+	kill -TERM $pid 2>/dev/null
+	wait $pid
+	rc=$?
+	if grep -q 'out of memory' "$dir/err"; then
+		bad "ulimit -n $n: '$(cat "$dir/err")'"
+	elif [ $rc -eq 0 ]; then
+		ok      # it started, and SIGTERM ended it
+	elif [ $rc -eq 1 ] && grep -q '^letterd: ..*' "$dir/err"; then
+		ok
+	else
+		bad "ulimit -n $n: exit $rc with '$(cat "$dir/err")'"
+	fi
+done
+rm -rf "$dir"
+
 echo "$p passed, $f failed"
 [ $f -eq 0 ]

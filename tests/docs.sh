@@ -51,10 +51,13 @@ done
 echo "$(echo "$cites" | wc -w) section citations checked"
 
 # --- 3. nothing outside ----------------------------------------------------
-if [ -d .git ] && command -v git >/dev/null 2>&1; then
+# a checkout's tracked files (in a worktree too, where .git is a file);
+# in a copy without git, every file, named as git would name it
+if git rev-parse --is-inside-work-tree >/dev/null 2>&1; then
 	tracked=$(git ls-files)
 else
-	tracked=$(find . -type f ! -path './.git/*' ! -path '*/node_modules/*')
+	tracked=$(find . -type f ! -path './.git/*' ! -path '*/node_modules/*' |
+	    sed 's|^\./||')
 fi
 # shellcheck disable=SC2086
 outside=$(grep -l -e 'PROTOCOL\.md' -e '\.\./shared' -e 'shared/PROTOCOL' \
