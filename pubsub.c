@@ -103,17 +103,15 @@ static int
 pubsub_owed(struct conn *c)
 {
 	struct iovec iov[STATE_LETTERS / 2 + 1];
-	uint32_t d = c->dirty & c->subs;
+	uint32_t d = c->dirty;
 	const uint8_t *f;
 	size_t n, len, total = 0;
 	int i, j, k = 0, r;
 
-	c->dirty = d;
 	if (!d || c->state != CONN_OPEN)
 		return 0;          /* after our close frame, nothing more */
-	for (i = 0; i < STATE_LETTERS; i = j) {
-		for (; i < STATE_LETTERS && !(d >> i & 1); i++)
-			;
+	/* a run of owed letters starts at i and ends before j */
+	for (i = 0; i < STATE_LETTERS; i = j + 1) {
 		for (j = i; j < STATE_LETTERS && d >> j & 1; j++)
 			;
 		if (j > i) {
@@ -163,7 +161,6 @@ pubsub_command(struct conn *c, const uint8_t *p, size_t n)
 	const uint8_t *f;
 	uint32_t bit;
 	size_t len;
-	char letter[2];
 	int i;
 
 	if (json_command((const char *)p, n, &cmd, &why) < 0) {
@@ -193,8 +190,8 @@ pubsub_command(struct conn *c, const uint8_t *p, size_t n)
 		c->subs &= ~bit;
 		c->dirty &= ~bit;
 	} else {
-		letter[0] = cmd.letter;
-		letter[1] = '\0';
+		char letter[2] = { cmd.letter, '\0' };
+
 		pubsub_reply(c, "{\"%s\": \"You need to subscribe before un-subscribing\"}",
 		    letter);
 	}

@@ -150,8 +150,6 @@ relay_connect(void)
 		i++;
 	for (i = relay_attempt % i, ai = list; i > 0; i--)
 		ai = ai->ai_next;
-	relay_open = 0;
-	relay_why[0] = '\0';
 	fd = socket(ai->ai_family, ai->ai_socktype, ai->ai_protocol);
 	if (fd >= 0 && !(relay_conn = conn_adopt(fd, &relay_ops, 1)))
 		fd = -1;
@@ -307,20 +305,23 @@ relay_expired(struct conn *c)
 	conn_close(c, -1, "timed out");
 }
 
-/* The connection is gone, for whatever reason: try again later. */
+/* The connection is gone, for whatever reason: try again later.  Its
+ * state (a held value, the 101, the upstream's close reason) goes with it,
+ * so that the next connection starts afresh. */
 static void
 relay_closed(struct conn *c, const char *why)
 {
 	(void)c;
-	relay_conn = NULL;
-	relay_held = -1;
-	if (relay_stopping)
-		return;
 	if (relay_why[0])
 		why = relay_why;
 	else if (!why || !strcmp(why, "peer closed"))
 		why = "the upstream closed the connection";
-	relay_lost(why);
+	if (!relay_stopping)
+		relay_lost(why);
+	relay_conn = NULL;
+	relay_held = -1;
+	relay_open = 0;
+	relay_why[0] = '\0';
 }
 
 static const struct conn_ops relay_ops = {
@@ -345,8 +346,6 @@ relay_start(int fd)
 		loop_timer_at(relay_timer, loop_now());
 		return 0;
 	}
-	relay_open = 0;
-	relay_why[0] = '\0';
 	return (relay_conn = conn_adopt(fd, &relay_ops, 1)) ? 0 : -1;
 }
 

@@ -29,7 +29,7 @@
 #include "route.h"
 #include "ws.h"
 
-/* index.html, made into page.c by mkpage */
+/* index.html, made into page.c by mkpage: GET / (docs/protocol.md 7) */
 extern const unsigned char page_html[];
 extern const size_t page_html_len;
 
@@ -71,17 +71,19 @@ route_done(struct conn *c, const struct http_req *r)
 	conn_set_deadline(c, loop_now() + HTTP_DEADLINE_MS);
 }
 
-/* GET / and HEAD /: the page compiled in by mkpage (docs/protocol.md 7). */
+/* A 200 whose body is in memory and is never cached: the page and
+ * /metrics.  A response to HEAD has the head only (RFC 9110 9.3.2). */
 static void
-route_page(struct conn *c, const struct http_req *r)
+route_send(struct conn *c, const struct http_req *r, const char *type,
+           const void *body, size_t n)
 {
 	char head[512];
-	size_t n = http_head(head, sizeof(head), 200, "text/html; charset=utf-8",
-	    page_html_len, r->keep_alive, "Cache-Control: no-cache\r\n");
+	size_t h = http_head(head, sizeof(head), 200, type, n, r->keep_alive,
+	    "Cache-Control: no-cache\r\n");
 
-	if (conn_queue(c, head, n) < 0)
+	if (conn_queue(c, head, h) < 0)
 		return;
-	if (r->method == HTTP_GET && conn_queue(c, page_html, page_html_len) < 0)
+	if (r->method == HTTP_GET && conn_queue(c, body, n) < 0)
 		return;
 	route_done(c, r);
 }
@@ -149,18 +151,11 @@ route_static(struct conn *c, const struct http_req *r)
 static void
 route_metrics(struct conn *c, const struct http_req *r)
 {
-	char body[8192], head[512];
+	char body[8192];
 	size_t n = metrics_render(body, sizeof(body), conn_count(), pubsub_clients(),
 	    pubsub_subscribers());
-	size_t h = http_head(head, sizeof(head), 200,
-	    "text/plain; version=0.0.4; charset=utf-8", n, r->keep_alive,
-	    "Cache-Control: no-cache\r\n");
 
-	if (conn_queue(c, head, h) < 0)
-		return;
-	if (r->method == HTTP_GET && conn_queue(c, body, n) < 0)
-		return;
-	route_done(c, r);
+	route_send(c, r, "text/plain; version=0.0.4; charset=utf-8", body, n);
 }
 
 /* RFC 6455 4.2: the opening handshake, server side, checked in the order
@@ -228,7 +223,7 @@ route_request(struct conn *c, const struct http_req *r)
 	else if (r->method == HTTP_OTHER)
 		route_fail(c, r, 405, "Allow: GET, HEAD\r\n");
 	else if (route_is(r, "/"))
-		route_page(c, r);
+		route_send(c, r, "text/html; charset=utf-8", page_html, page_html_len);
 	else if (r->path_len > 8 && !memcmp(r->path, "/static/", 8))
 		route_static(c, r);
 	else if (route_opts.metrics && route_is(r, "/metrics"))
