@@ -267,13 +267,10 @@ http_field(const char *p, size_t n, int *fields, http_field_fn *fn, void *ctx)
 		;
 	for (e = n; e > v && (p[e - 1] == ' ' || p[e - 1] == '\t'); e--)
 		;
-	for (k = v; k < e; k++) {
-		unsigned char c = (unsigned char)p[k];
-
-		/* RFC 9110 5.5: no CTL other than HTAB, so no NUL or bare CR */
-		if ((c < ' ' && c != '\t') || c == 0x7f)
+	/* RFC 9110 5.5: no CTL other than HTAB, so no NUL or bare CR */
+	for (k = v; k < e; k++)
+		if (((unsigned char)p[k] < ' ' && p[k] != '\t') || p[k] == 0x7f)
 			return -400;
-	}
 	if (++*fields > HTTP_MAX_FIELDS)
 		return -431;
 	return fn(ctx, p, i, p + v, e - v);
@@ -403,11 +400,10 @@ http_parse_response(const char *buf, size_t len, size_t *scan,
 	if (head > HTTP_MAX_LINE + HTTP_MAX_HEADERS)
 		return -431;
 	if ((n = http_line(buf, buf + head, &next)) < 0 ||
-	    (err = http_status_line(buf, (size_t)n, r)) < 0)
+	    http_status_line(buf, (size_t)n, r) < 0)
 		return -400;
-	if ((err = http_fields(next, buf + head, &r->fields, http_resp_field, r)) < 0)
-		return err;
-	return (long)head;
+	err = http_fields(next, buf + head, &r->fields, http_resp_field, r);
+	return err < 0 ? err : (long)head;
 }
 
 /* RFC 9110 15: the reason phrases, for the statuses letterd sends. */
