@@ -94,16 +94,12 @@ http_head_end(const char *buf, size_t len, size_t *scan)
 	for (i = *scan; i < len; i++) {
 		if (buf[i] != '\n')
 			continue;
-		if (i + 1 == len)
-			break;
-		if (buf[i + 1] == '\n')
+		if (i + 1 < len && buf[i + 1] == '\n')
 			return i + 2;
-		if (buf[i + 1] == '\r') {
-			if (i + 2 == len)
-				break;
-			if (buf[i + 2] == '\n')
-				return i + 3;
-		}
+		if (i + 2 < len && buf[i + 1] == '\r' && buf[i + 2] == '\n')
+			return i + 3;
+		if (i + 2 >= len)
+			break;          /* the empty line may yet follow this LF */
 	}
 	*scan = i;
 	return 0;
@@ -125,7 +121,7 @@ http_method(const char *p, size_t m)
 static long
 http_request_line(const char *p, size_t n, struct http_req *r)
 {
-	size_t m = 0, t;
+	size_t m = 0, t, path_len;
 	const char *target;
 
 	while (m < n && http_tchar((unsigned char)p[m]))
@@ -151,30 +147,25 @@ http_request_line(const char *p, size_t n, struct http_req *r)
 	 * accept) and asterisk-form; authority-form is for CONNECT only. */
 	if ((t > 7 && http_ieq(target, 7, "http://")) ||
 	    (t > 8 && http_ieq(target, 8, "https://"))) {
-		const char *a = target + (target[4] == ':' ? 7 : 8), *end = target + t;
+		const char *host = target + (target[4] == ':' ? 7 : 8), *a = host;
 
-		const char *host = a;
-
-		while (a < end && *a != '/' && *a != '?')
+		while (a < target + t && *a != '/' && *a != '?')
 			a++;
 		/* RFC 9110 4.2.1: an http URI with an empty host is invalid;
 		 * 4.2.4: userinfo in one is to be treated as an error. */
 		if (a == host || *host == ':' || memchr(host, '@', (size_t)(a - host)))
 			return -400;
-		if (a == end || *a == '?') {
-			target = "/";      /* RFC 9112 3.2.1: an empty path is "/" */
-			t = 1;
-		} else {
-			t = (size_t)(end - a);
-			target = a;
-		}
+		t -= (size_t)(a - target);
+		target = a;
 	} else if (target[0] != '/' && !(t == 1 && target[0] == '*')) {
 		return -400;
 	}
-	r->path = target;
-	r->path_len = t;
-	if (memchr(target, '?', t))
-		r->path_len = (size_t)((const char *)memchr(target, '?', t) - target);
+	/* the path ends at the query; RFC 9112 3.2.1: an empty path is "/",
+	 * which only the absolute form can have */
+	for (path_len = 0; path_len < t && target[path_len] != '?'; path_len++)
+		;
+	r->path = path_len ? target : "/";
+	r->path_len = path_len ? path_len : 1;
 	return 0;
 }
 
@@ -276,13 +267,10 @@ http_field(const char *p, size_t n, int *fields, http_field_fn *fn, void *ctx)
 		;
 	for (e = n; e > v && (p[e - 1] == ' ' || p[e - 1] == '\t'); e--)
 		;
-	for (k = v; k < e; k++) {
-		unsigned char c = (unsigned char)p[k];
-
-		/* RFC 9110 5.5: no CTL other than HTAB, so no NUL or bare CR */
-		if ((c < ' ' && c != '\t') || c == 0x7f)
+	/* RFC 9110 5.5: no CTL other than HTAB, so no NUL or bare CR */
+	for (k = v; k < e; k++)
+		if (((unsigned char)p[k] < ' ' && p[k] != '\t') || p[k] == 0x7f)
 			return -400;
-	}
 	if (++*fields > HTTP_MAX_FIELDS)
 		return -431;
 	return fn(ctx, p, i, p + v, e - v);
@@ -394,7 +382,6 @@ http_status_line(const char *p, size_t n, struct http_resp *r)
 	for (i = 13; i < n; i++)        /* RFC 9112 4: HTAB, SP, VCHAR, obs-text */
 		if ((unsigned char)p[i] < ' ' && p[i] != '\t')
 			return -400;
-	r->minor = p[7] - '0';
 	r->status = (p[9] - '0') * 100 + (p[10] - '0') * 10 + (p[11] - '0');
 	return 0;
 }
@@ -413,11 +400,10 @@ http_parse_response(const char *buf, size_t len, size_t *scan,
 	if (head > HTTP_MAX_LINE + HTTP_MAX_HEADERS)
 		return -431;
 	if ((n = http_line(buf, buf + head, &next)) < 0 ||
-	    (err = http_status_line(buf, (size_t)n, r)) < 0)
+	    http_status_line(buf, (size_t)n, r) < 0)
 		return -400;
-	if ((err = http_fields(next, buf + head, &r->fields, http_resp_field, r)) < 0)
-		return err;
-	return (long)head;
+	err = http_fields(next, buf + head, &r->fields, http_resp_field, r);
+	return err < 0 ? err : (long)head;
 }
 
 /* RFC 9110 15: the reason phrases, for the statuses letterd sends. */

@@ -42,7 +42,6 @@ struct http_req {
 /* A response head, as the relay's upstream sends it. */
 struct http_resp {
 	int status;
-	int minor;             /* HTTP/1.minor */
 	int up_websocket;      /* Upgrade lists "websocket" */
 	int conn_upgrade;      /* Connection lists "upgrade" */
 	const char *ws_accept; /* Sec-WebSocket-Accept, NULL if absent */

@@ -18,6 +18,7 @@
  */
 #include <string.h>
 
+#include "format.h"
 #include "state.h"
 #include "ws.h"
 
@@ -70,15 +71,11 @@ state_encode(uint8_t *f, int letter, const char *num, size_t n)
 void
 state_tick(void)
 {
-	char num[4];
-	int i, v;
+	char num[5];
+	int i;
 
 	for (i = 0; i < STATE_LETTERS; i++) {
-		v = state_draw();
-		num[0] = (char)('0' + v / 1000);
-		num[1] = (char)('0' + v / 100 % 10);
-		num[2] = (char)('0' + v / 10 % 10);
-		num[3] = (char)('0' + v % 10);
+		format(num, sizeof(num), "%d", state_draw());
 		state_off[i + 1] = state_off[i] +
 		    state_encode(state_buf + state_off[i], i, num, 4);
 	}
@@ -112,14 +109,12 @@ state_set(int letter, const char *num, size_t n)
 	if (n > STATE_VALUE_MAX)
 		return -1;
 	len = state_encode(f, letter, num, n);
-	if (len != old) {
-		/* the frames after this one move to make room or close up */
-		memmove(state_buf + state_off[letter] + len,
-		    state_buf + state_off[letter + 1],
-		    state_off[STATE_LETTERS] - state_off[letter + 1]);
-		for (i = letter + 1; i <= STATE_LETTERS; i++)
-			state_off[i] = state_off[i] + len - old;
-	}
+	/* the frames after this one move to make room or close up (or stay,
+	 * when the length is the same) */
+	memmove(state_buf + state_off[letter] + len, state_buf + state_off[letter + 1],
+	    state_off[STATE_LETTERS] - state_off[letter + 1]);
+	for (i = letter + 1; i <= STATE_LETTERS; i++)
+		state_off[i] = state_off[i] + len - old;
 	memcpy(state_buf + state_off[letter], f, len);
 	state_unknown &= ~(UINT32_C(1) << letter);
 	return 0;

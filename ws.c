@@ -129,13 +129,11 @@ ws_part(struct ws_rx *rx, size_t msg, size_t limit)
 
 	if (p && cap >= msg)
 		return 0;
-	if (cap < msg) {
-		cap = cap ? cap : 256;
-		while (cap < msg)
-			cap *= 2;
-		if (cap > limit)
-			cap = limit;
-	}
+	cap = cap ? cap : 256;
+	while (cap < msg)
+		cap *= 2;
+	if (cap > limit)
+		cap = limit;
 	if (!(p = realloc(p, sizeof(*p) + cap)))
 		return -1;
 	if (!rx->part)
@@ -384,8 +382,8 @@ ws_data_payload(struct ws_rx *rx, uint8_t *buf, size_t len, size_t *off,
 		return;
 	}
 	ev->type = WS_TEXT;
-	ev->data = whole ? p : rx->part ? rx->part->msg : p;
-	ev->len = whole ? n : rx->part ? rx->part->msg_len : 0;
+	ev->data = whole ? p : rx->part->msg;
+	ev->len = whole ? n : rx->part->msg_len;
 	rx->msg_open = 0;
 }
 
