@@ -139,11 +139,10 @@ line_judge(const char *s, size_t n, struct line_ev *ev)
 	ev->type = LINE_ERROR;
 	if ((ev->why = line_bad_byte(s + i, n - i)) != NULL)
 		return;
-	if (line_letter(s[i]) < 0) {
+	if ((ev->letter = line_letter(s[i])) < 0) {
 		ev->why = "expected a letter";
 		return;
 	}
-	ev->letter = line_letter(s[i]);
 	line_value(s, i + 1, n, ev);
 }
 
