@@ -338,42 +338,23 @@ json_value(struct json_cur *c, int depth, struct json_found *top)
 /*
  * The command: first the whole text must be JSON (RFC 8259 2: a value with
  * optional whitespace around it), then an object, then the action, then the
- * letter, so a client learns about the first problem it has.  "nesting too
- * deep" is the exception: we stop at the level that is too deep, so what
- * follows it is never looked at.
+ * letter, in the order docs/protocol.md 4.2 gives, so a client learns about
+ * the first problem it has.  "nesting too deep" is the exception: we stop at
+ * the level that is too deep, so what follows it is never looked at.
  */
-/* The whole text, one JSON value with whitespace around it.  Returns -1
- * with *why set if it is not, else 1 if it is an object, 0 if not; what the
- * outermost object held is in *f. */
-static int
-json_text(const char *s, size_t n, struct json_found *f,
-	  const char **why)
-{
-	struct json_cur c = { s, n, 0, "invalid JSON" };
-	int object;
-
-	memset(f, 0, sizeof(*f));
-	json_ws(&c);
-	object = json_peek(&c) == '{';
-	if (json_value(&c, 0, f) != 0 || (json_ws(&c), c.i != n)) {
-		*why = c.why;
-		return -1;
-	}
-	return object;
-}
-
-/* See json.h: the reasons are checked in the order docs/protocol.md 4.2
- * gives, so a client learns about the first problem it has. */
 int
 json_command(const char *s, size_t n, struct json_command *cmd,
 	     const char **why)
 {
-	struct json_found f;
-	int object = json_text(s, n, &f, why);
+	struct json_cur c = { s, n, 0, "invalid JSON" };
+	struct json_found f = { 0, 0 };
+	int object;
 
-	if (object < 0)
-		return -1;
-	if (!object)
+	json_ws(&c);
+	object = json_peek(&c) == '{';
+	if (json_value(&c, 0, &f) != 0 || (json_ws(&c), c.i != n))
+		*why = c.why;
+	else if (!object)
 		*why = "expected a JSON object";
 	else if (f.action == 0)
 		*why = "missing action";

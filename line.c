@@ -139,24 +139,11 @@ line_judge(const char *s, size_t n, struct line_ev *ev)
 	ev->type = LINE_ERROR;
 	if ((ev->why = line_bad_byte(s + i, n - i)) != NULL)
 		return;
-	if (line_letter(s[i]) < 0) {
+	if ((ev->letter = line_letter(s[i])) < 0) {
 		ev->why = "expected a letter";
 		return;
 	}
-	ev->letter = line_letter(s[i]);
 	line_value(s, i + 1, n, ev);
-}
-
-/* Clears *ev to "nothing yet". */
-static void
-line_none(struct line_ev *ev)
-{
-	ev->type = LINE_NONE;
-	ev->letter = 0;
-	ev->value = NULL;
-	ev->value_len = 0;
-	ev->why = NULL;
-	ev->line = 0;
 }
 
 /* One event per call, for the first line that ends in buf (see line.h).
@@ -170,7 +157,7 @@ line_feed(struct line_rx *rx, const char *buf, size_t len,
 	const char *lf;
 	size_t off = 0, look;
 
-	line_none(ev);
+	memset(ev, 0, sizeof(*ev));   /* LINE_NONE: nothing yet */
 	if (len == 0)
 		return 0;             /* (buf may then be NULL) */
 	if (rx->skipping) {
@@ -194,13 +181,8 @@ line_feed(struct line_rx *rx, const char *buf, size_t len,
 	ev->type = LINE_ERROR;
 	ev->why = line_too_long;
 	ev->line = rx->line + 1;
-	off += look;
-	if ((lf = memchr(buf + off, '\n', len - off)) == NULL) {
-		rx->skipping = 1;
-		return len;
-	}
-	rx->line++;
-	return (size_t)(lf - buf) + 1;
+	rx->skipping = 1;             /* the next call skips the rest of it */
+	return off + look;
 }
 
 /* A line cut short is dropped, as it may be any prefix of what the writer
@@ -212,7 +194,7 @@ line_end(struct line_rx *rx, const char *buf, size_t len,
 {
 	size_t i = line_skip(buf, 0, len);
 
-	line_none(ev);
+	memset(ev, 0, sizeof(*ev));   /* LINE_NONE */
 	if (rx->skipping) {
 		/* the end of input ends the line too long, already reported */
 		rx->skipping = 0;

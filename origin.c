@@ -91,27 +91,36 @@ origin_regname(const char *s, size_t n)
 	return 0;
 }
 
+/* A decimal number at the start of s[0..n), as an IPv4 address and a port
+ * write it: at most max digits, no leading zero ("0" alone is a number).
+ * Sets *v and returns the digits taken: 0 if none, or if they start with
+ * a zero and go on. */
+static size_t
+origin_decimal(const char *s, size_t n, size_t max, unsigned *v)
+{
+	size_t i;
+
+	*v = 0;
+	for (i = 0; i < n && i < max && origin_digit((unsigned char)s[i]); i++)
+		*v = *v * 10 + (unsigned)(s[i] - '0');
+	return i > 1 && s[0] == '0' ? 0 : i;
+}
+
 /* RFC 3986 3.2.2: IPv4address, four dec-octets 0..255 without a leading
  * zero, s[0..n) being all of it. */
 static int
 origin_ipv4(const char *s, size_t n)
 {
-	size_t i = 0;
+	size_t i = 0, k;
+	unsigned v;
 	int part;
 
 	for (part = 0; part < 4; part++) {
-		size_t start = i;
-		unsigned v = 0;
-
-		if (part > 0) {
-			if (i == n || s[i] != '.')
-				return -1;
-			start = ++i;
-		}
-		while (i < n && origin_digit((unsigned char)s[i]) && i - start < 3)
-			v = v * 10 + (unsigned)(s[i++] - '0');
-		if (i == start || v > 255 || (i - start > 1 && s[start] == '0'))
+		if (part > 0 && (i == n || s[i++] != '.'))
 			return -1;
+		if ((k = origin_decimal(s + i, n - i, 3, &v)) == 0 || v > 255)
+			return -1;
+		i += k;
 	}
 	return i == n ? 0 : -1;
 }
@@ -139,7 +148,6 @@ origin_ipv6(const char *s, size_t n)
 			if (origin_ipv4(s + i, n - i) < 0)
 				return -1;
 			groups += 2;
-			i = n;
 			break;
 		}
 		if (run == 0 || run > 4 || ++groups > 8)
@@ -168,19 +176,8 @@ origin_ipv6(const char *s, size_t n)
 static int
 origin_port(const char *s, size_t n, unsigned *port)
 {
-	size_t i;
-	unsigned v = 0;
-
-	if (n == 0 || n > 5 || s[0] == '0')
+	if (origin_decimal(s, n, 5, port) != n || *port < 1 || *port > 65535)
 		return -1;
-	for (i = 0; i < n; i++) {
-		if (!origin_digit((unsigned char)s[i]))
-			return -1;
-		v = v * 10 + (unsigned)(s[i] - '0');
-	}
-	if (v > 65535)
-		return -1;
-	*port = v;
 	return 0;
 }
 
@@ -284,10 +281,9 @@ origin_check(const struct origin_policy *p, int count, const char *value,
 	int i;
 
 	/* RFC 6455 4.1: only a browser must send Origin, and a browser
-	 * always does; a request without one cannot be a hijacking page. */
-	if (count == 0)
-		return 1;
-	if (p != NULL && p->any)
+	 * always does; a request without one cannot be a hijacking page.
+	 * -o '*' lets every page in. */
+	if (count == 0 || (p != NULL && p->any))
 		return 1;
 	/* RFC 6454 7.3: a user agent sends at most one Origin field. */
 	if (count != 1 || origin_parse(value, len, &o) < 0)
