@@ -154,11 +154,12 @@ conn_set_deadline(struct conn *c, int64_t when)
 }
 
 /* The deadline timer: closes the connections whose time is up (through
- * their protocol, which knows why) and finds the next deadline. */
+ * their protocol, which knows why).  The loop disarmed the timer before
+ * calling this, so each deadline still to come is set again, and
+ * conn_set_deadline arms the timer for the earliest. */
 static void
 conn_expire(void)
 {
-	int64_t now = loop_now(), next = -1, t;
 	int fd;
 
 	for (fd = 0; fd <= conns_hi; fd++) {
@@ -166,21 +167,17 @@ conn_expire(void)
 
 		if (c->state == CONN_FREE || c->deadline < 0)
 			continue;
-		if (c->deadline <= now) {
+		if (c->deadline <= loop_now()) {
 			if (c->state >= CONN_CLOSING || !conn_ops(c)->expired)
 				conn_close(c, DROP_CLOSING_TIMEOUT, "closing timeout");
 			else
 				conn_ops(c)->expired(c);
 		}
-		if (c->state != CONN_FREE && c->deadline >= 0 &&
-		    (next < 0 || c->deadline < next))
-			next = c->deadline;
+		/* closed, the deadline is -1 and this changes nothing */
+		conn_set_deadline(c, c->deadline);
 	}
 	while (conns_hi > 0 && conns[conns_hi].state == CONN_FREE)
 		conns_hi--;
-	t = loop_timer_when(deadline_timer);
-	if (next >= 0 && (t < 0 || next < t))
-		loop_timer_at(deadline_timer, next);
 }
 
 /* ---- Closing ---------------------------------------------------------- */
