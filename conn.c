@@ -283,23 +283,24 @@ conn_queue(struct conn *c, const void *p, size_t n)
 	struct conn_out *o = c->out;
 	size_t used = conn_backlog(c), cap = o ? o->cap : 512;
 
-	if (!o || o->len + n > o->cap) {
-		while (cap < used + n)
-			cap *= 2;
-		if (!o || cap > o->cap) {
-			if (!(o = realloc(o, sizeof(*o) + cap))) {
-				conn_close(c, DROP_NO_MEMORY, "out of memory");
-				return -1;
-			}
-			if (!c->out)
-				o->off = o->len = 0;
-			o->cap = cap;
+	while (cap < used + n)
+		cap *= 2;
+	if (!o || cap > o->cap) {
+		if (!(o = realloc(o, sizeof(*o) + cap))) {
+			conn_close(c, DROP_NO_MEMORY, "out of memory");
+			return -1;
 		}
-		/* slide what is left to the front */
+		if (!c->out)
+			o->off = o->len = 0;
+		o->cap = cap;
+		c->out = o;
+	}
+	if (o->len + n > o->cap) {
+		/* room enough, but not after the end: slide what is left
+		 * to the front */
 		memmove(o->data, o->data + o->off, o->len - o->off);
 		o->len -= o->off;
 		o->off = 0;
-		c->out = o;
 	}
 	memcpy(o->data + o->len, p, n);
 	o->len += n;
