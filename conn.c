@@ -79,8 +79,6 @@ static uint8_t rbuf[READ_CHUNK];  /* every read lands here first */
 static const struct conn_ops *ops_tab[8];
 static int nops;
 
-static void conn_event(int fd, int mask);
-
 static const struct conn_ops *
 conn_ops(const struct conn *c)
 {
@@ -449,26 +447,6 @@ conn_hold(struct conn *c)
 
 /* ---- Input ------------------------------------------------------------ */
 
-/* Hands bytes to the protocol until they are used up, it cannot take more
- * now, or the connection is closing.  Returns the bytes consumed; the
- * caller keeps the rest.  The protocol is looked up each time round: an
- * upgrade changes it. */
-static size_t
-conn_process(struct conn *c, uint8_t *p, size_t n)
-{
-	size_t off = 0, used;
-
-	do {
-		if (c->state != CONN_OPEN)
-			return n;          /* closing: the rest is discarded */
-		if (conn_blocked(c))
-			break;
-		used = conn_ops(c)->input(c, p + off, n - off);
-		off += used;
-	} while (used && off < n);
-	return off;
-}
-
 const uint8_t *
 conn_stashed(const struct conn *c, size_t *n)
 {
@@ -505,19 +483,37 @@ conn_stash(struct conn *c, const uint8_t *p, size_t used, size_t n)
 	return 0;
 }
 
+/* Hands bytes to the protocol until they are used up, it cannot take more
+ * now, or the connection is closing, and keeps the rest (conn_stash).
+ * The protocol is looked up each time round: an upgrade changes it. */
+static void
+conn_process(struct conn *c, uint8_t *p, size_t n)
+{
+	size_t off = 0, used;
+
+	do {
+		if (c->state != CONN_OPEN) {
+			off = n;           /* closing: the rest is discarded */
+			break;
+		}
+		if (conn_blocked(c))
+			break;
+		used = conn_ops(c)->input(c, p + off, n - off);
+		off += used;
+	} while (used && off < n);
+	if (c->state != CONN_FREE && conn_stash(c, p, off, n) == 0)
+		conn_watch(c);
+}
+
 /* Processes what c holds, as if it had just been read. */
 static void
 conn_resume_one(struct conn *c)
 {
 	uint8_t none = 0, *p = c->in ? c->in->data + c->in->off : &none;
-	size_t n = c->in ? c->in->len - c->in->off : 0, used;
+	size_t n = c->in ? c->in->len - c->in->off : 0;
 
 	c->flags &= ~F_HOLD;
-	if (c->state != CONN_OPEN)
-		return;
-	used = conn_process(c, p, n);
-	if (c->state != CONN_FREE && conn_stash(c, p, used, n) == 0)
-		conn_watch(c);
+	conn_process(c, p, n);
 }
 
 /* The resume timer: input that waited for a flush, processed now.  Each
@@ -548,7 +544,7 @@ static void
 conn_read(struct conn *c)
 {
 	uint8_t *p = rbuf;
-	size_t have = 0, used;
+	size_t have = 0;
 	ssize_t n;
 
 	if (c->state == CONN_LINGER) {
@@ -583,10 +579,7 @@ conn_read(struct conn *c)
 		conn_close(c, n ? DROP_IO_ERROR : -1, n ? strerror(errno) : "peer closed");
 		return;
 	}
-	have += (size_t)n;
-	used = conn_process(c, p, have);
-	if (c->state != CONN_FREE && conn_stash(c, p, used, have) == 0)
-		conn_watch(c);
+	conn_process(c, p, have + (size_t)n);
 }
 
 /* Our connect() has finished, one way or the other (the socket turned
