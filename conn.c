@@ -636,7 +636,6 @@ conn_adopt(int fd, const struct conn_ops *ops, int connecting)
 	c->fd = fd;
 	c->deadline = -1;
 	c->client_ix = -1;
-	c->state = connecting ? CONN_CONNECTING : CONN_OPEN;
 	c->mask = connecting ? LOOP_WRITE : LOOP_READ;
 	conn_set_ops(c, ops);
 	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
@@ -646,9 +645,9 @@ conn_adopt(int fd, const struct conn_ops *ops, int connecting)
 	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 	if (loop_add(fd, c->mask, conn_event) < 0) {
 		close(fd);
-		c->state = CONN_FREE;
-		return NULL;
+		return NULL;            /* the slot is still CONN_FREE */
 	}
+	c->state = connecting ? CONN_CONNECTING : CONN_OPEN;
 	if (fd > conns_hi)
 		conns_hi = fd;
 	nconns++;
