@@ -699,51 +699,45 @@ conn_accept(int listen_fd, const struct conn_ops *ops)
  * so that no descriptor closed in the batch is reused by a new connection
  * while events for the old one are still in it.  Out of descriptors with
  * no spare, a listener is not watched for 100 ms, rather than spun on. */
-static struct {
-	int fd;                      /* -1: a free place */
-	const struct conn_ops *ops;
-	uint8_t ready;
+#define LISTENERS 4
+static struct listener {
+	const struct conn_ops *ops;  /* NULL: a free place */
+	int fd;
 	int64_t paused;              /* until when, or -1 */
-} listeners[4];
+} listeners[LISTENERS];
 static int listen_timer = -1;
 
 static void
 conn_listener_ready(int fd, int mask)
 {
-	size_t i;
-
+	(void)fd;
 	(void)mask;
-	for (i = 0; i < sizeof(listeners) / sizeof(listeners[0]); i++)
-		if (listeners[i].fd == fd)
-			listeners[i].ready = 1;
 	loop_timer_at(listen_timer, loop_now());
 }
 
-/* The accept timer: each ready listener is emptied, each paused one whose
- * pause is over is watched again, and the timer is armed for the next end
- * of a pause. */
+/* The accept timer: each paused listener whose pause is over is watched
+ * again, each one not paused is emptied (one that has nothing waiting
+ * answers EAGAIN at once: there are two listeners at most), and the timer
+ * is armed for the next end of a pause. */
 static void
 conn_accept_ready(void)
 {
+	struct listener *l;
 	int64_t next = -1;
-	size_t i;
 
-	for (i = 0; i < sizeof(listeners) / sizeof(listeners[0]); i++) {
-		if (listeners[i].fd < 0)
+	for (l = listeners; l < listeners + LISTENERS; l++) {
+		if (!l->ops)
 			continue;
-		if (listeners[i].paused >= 0 && listeners[i].paused <= loop_now()) {
-			listeners[i].paused = -1;
-			loop_mod(listeners[i].fd, LOOP_READ);
+		if (l->paused >= 0 && l->paused <= loop_now()) {
+			l->paused = -1;
+			loop_mod(l->fd, LOOP_READ);
 		}
-		if (listeners[i].ready && listeners[i].paused < 0) {
-			listeners[i].ready = 0;
-			if (conn_accept(listeners[i].fd, listeners[i].ops) < 0) {
-				listeners[i].paused = loop_now() + 100;
-				loop_mod(listeners[i].fd, 0);
-			}
+		if (l->paused < 0 && conn_accept(l->fd, l->ops) < 0) {
+			l->paused = loop_now() + 100;
+			loop_mod(l->fd, 0);
 		}
-		if (listeners[i].paused >= 0 && (next < 0 || listeners[i].paused < next))
-			next = listeners[i].paused;
+		if (l->paused >= 0 && (next < 0 || l->paused < next))
+			next = l->paused;
 	}
 	if (next >= 0)
 		loop_timer_at(listen_timer, next);
@@ -752,34 +746,32 @@ conn_accept_ready(void)
 int
 conn_listen(int fd, const struct conn_ops *ops)
 {
-	size_t i;
+	struct listener *l;
 
-	for (i = 0; i < sizeof(listeners) / sizeof(listeners[0]); i++)
-		if (listeners[i].fd < 0)
-			break;
-	if (i == sizeof(listeners) / sizeof(listeners[0])) {
+	for (l = listeners; l < listeners + LISTENERS && l->ops; l++)
+		;
+	if (l == listeners + LISTENERS) {
 		errno = ENOSPC;
 		return -1;
 	}
 	if (loop_add(fd, LOOP_READ, conn_listener_ready) < 0)
 		return -1;
-	listeners[i].fd = fd;
-	listeners[i].ops = ops;
-	listeners[i].ready = 0;
-	listeners[i].paused = -1;
+	l->ops = ops;
+	l->fd = fd;
+	l->paused = -1;
 	return 0;
 }
 
 void
 conn_unlisten(int fd)
 {
-	size_t i;
+	struct listener *l;
 
-	for (i = 0; i < sizeof(listeners) / sizeof(listeners[0]); i++)
-		if (listeners[i].fd == fd) {
+	for (l = listeners; l < listeners + LISTENERS; l++)
+		if (l->ops && l->fd == fd) {
 			loop_del(fd);
 			close(fd);
-			listeners[i].fd = -1;
+			l->ops = NULL;
 		}
 }
 
@@ -795,8 +787,6 @@ conn_count(void)
 int
 conn_init(int maxfd)
 {
-	int fd;
-
 	conns_max = maxfd;
 	conns_hi = nconns = npending = nresume = ndeadlines = 0;
 	conns = calloc((size_t)maxfd, sizeof(*conns));
@@ -806,8 +796,6 @@ conn_init(int maxfd)
 	deadline_timer = loop_timer(conn_expire);
 	resume_timer = loop_timer(conn_resume_all);
 	listen_timer = loop_timer(conn_accept_ready);
-	for (fd = 0; fd < (int)(sizeof(listeners) / sizeof(listeners[0])); fd++)
-		listeners[fd].fd = -1;
 	return conns && pending && resume && deadline_timer >= 0 &&
 	    resume_timer >= 0 && listen_timer >= 0 ? 0 : -1;
 }
