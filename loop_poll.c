@@ -112,7 +112,7 @@ be_wait(struct be_event *ev, int max, int64_t deadline)
 		    (r & POLLOUT ? LOOP_WRITE : 0);
 		k++;
 	}
-	pl_start = pl_n ? (pl_start + i) % pl_n : 0;
+	pl_start = (pl_start + i) % pl_n;     /* poll found one: pl_n > 0 */
 	return k;
 }
 
