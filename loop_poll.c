@@ -64,7 +64,7 @@ be_add(int fd, int mask)
 static int
 be_mod(int fd, int mask)
 {
-	if (fd < 0 || fd >= loop_maxfd || pl_slot[fd] < 0) {
+	if (pl_slot[fd] < 0) {
 		errno = ENOENT;
 		return -1;
 	}
