@@ -79,8 +79,6 @@ static uint8_t rbuf[READ_CHUNK];  /* every read lands here first */
 static const struct conn_ops *ops_tab[8];
 static int nops;
 
-static void conn_event(int fd, int mask);
-
 static const struct conn_ops *
 conn_ops(const struct conn *c)
 {
@@ -154,11 +152,12 @@ conn_set_deadline(struct conn *c, int64_t when)
 }
 
 /* The deadline timer: closes the connections whose time is up (through
- * their protocol, which knows why) and finds the next deadline. */
+ * their protocol, which knows why).  The loop disarmed the timer before
+ * calling this, so each deadline still to come is set again, and
+ * conn_set_deadline arms the timer for the earliest. */
 static void
 conn_expire(void)
 {
-	int64_t now = loop_now(), next = -1, t;
 	int fd;
 
 	for (fd = 0; fd <= conns_hi; fd++) {
@@ -166,21 +165,17 @@ conn_expire(void)
 
 		if (c->state == CONN_FREE || c->deadline < 0)
 			continue;
-		if (c->deadline <= now) {
+		if (c->deadline <= loop_now()) {
 			if (c->state >= CONN_CLOSING || !conn_ops(c)->expired)
 				conn_close(c, DROP_CLOSING_TIMEOUT, "closing timeout");
 			else
 				conn_ops(c)->expired(c);
 		}
-		if (c->state != CONN_FREE && c->deadline >= 0 &&
-		    (next < 0 || c->deadline < next))
-			next = c->deadline;
+		/* closed, the deadline is -1 and this changes nothing */
+		conn_set_deadline(c, c->deadline);
 	}
 	while (conns_hi > 0 && conns[conns_hi].state == CONN_FREE)
 		conns_hi--;
-	t = loop_timer_when(deadline_timer);
-	if (next >= 0 && (t < 0 || next < t))
-		loop_timer_at(deadline_timer, next);
 }
 
 /* ---- Closing ---------------------------------------------------------- */
@@ -286,23 +281,24 @@ conn_queue(struct conn *c, const void *p, size_t n)
 	struct conn_out *o = c->out;
 	size_t used = conn_backlog(c), cap = o ? o->cap : 512;
 
-	if (!o || o->len + n > o->cap) {
-		while (cap < used + n)
-			cap *= 2;
-		if (!o || cap > o->cap) {
-			if (!(o = realloc(o, sizeof(*o) + cap))) {
-				conn_close(c, DROP_NO_MEMORY, "out of memory");
-				return -1;
-			}
-			if (!c->out)
-				o->off = o->len = 0;
-			o->cap = cap;
+	while (cap < used + n)
+		cap *= 2;
+	if (!o || cap > o->cap) {
+		if (!(o = realloc(o, sizeof(*o) + cap))) {
+			conn_close(c, DROP_NO_MEMORY, "out of memory");
+			return -1;
 		}
-		/* slide what is left to the front */
+		if (!c->out)
+			o->off = o->len = 0;
+		o->cap = cap;
+		c->out = o;
+	}
+	if (o->len + n > o->cap) {
+		/* room enough, but not after the end: slide what is left
+		 * to the front */
 		memmove(o->data, o->data + o->off, o->len - o->off);
 		o->len -= o->off;
 		o->off = 0;
-		c->out = o;
 	}
 	memcpy(o->data + o->len, p, n);
 	o->len += n;
@@ -451,26 +447,6 @@ conn_hold(struct conn *c)
 
 /* ---- Input ------------------------------------------------------------ */
 
-/* Hands bytes to the protocol until they are used up, it cannot take more
- * now, or the connection is closing.  Returns the bytes consumed; the
- * caller keeps the rest.  The protocol is looked up each time round: an
- * upgrade changes it. */
-static size_t
-conn_process(struct conn *c, uint8_t *p, size_t n)
-{
-	size_t off = 0, used;
-
-	do {
-		if (c->state != CONN_OPEN)
-			return n;          /* closing: the rest is discarded */
-		if (conn_blocked(c))
-			break;
-		used = conn_ops(c)->input(c, p + off, n - off);
-		off += used;
-	} while (used && off < n);
-	return off;
-}
-
 const uint8_t *
 conn_stashed(const struct conn *c, size_t *n)
 {
@@ -507,19 +483,37 @@ conn_stash(struct conn *c, const uint8_t *p, size_t used, size_t n)
 	return 0;
 }
 
+/* Hands bytes to the protocol until they are used up, it cannot take more
+ * now, or the connection is closing, and keeps the rest (conn_stash).
+ * The protocol is looked up each time round: an upgrade changes it. */
+static void
+conn_process(struct conn *c, uint8_t *p, size_t n)
+{
+	size_t off = 0, used;
+
+	do {
+		if (c->state != CONN_OPEN) {
+			off = n;           /* closing: the rest is discarded */
+			break;
+		}
+		if (conn_blocked(c))
+			break;
+		used = conn_ops(c)->input(c, p + off, n - off);
+		off += used;
+	} while (used && off < n);
+	if (c->state != CONN_FREE && conn_stash(c, p, off, n) == 0)
+		conn_watch(c);
+}
+
 /* Processes what c holds, as if it had just been read. */
 static void
 conn_resume_one(struct conn *c)
 {
 	uint8_t none = 0, *p = c->in ? c->in->data + c->in->off : &none;
-	size_t n = c->in ? c->in->len - c->in->off : 0, used;
+	size_t n = c->in ? c->in->len - c->in->off : 0;
 
 	c->flags &= ~F_HOLD;
-	if (c->state != CONN_OPEN)
-		return;
-	used = conn_process(c, p, n);
-	if (c->state != CONN_FREE && conn_stash(c, p, used, n) == 0)
-		conn_watch(c);
+	conn_process(c, p, n);
 }
 
 /* The resume timer: input that waited for a flush, processed now.  Each
@@ -550,7 +544,7 @@ static void
 conn_read(struct conn *c)
 {
 	uint8_t *p = rbuf;
-	size_t have = 0, used;
+	size_t have = 0;
 	ssize_t n;
 
 	if (c->state == CONN_LINGER) {
@@ -585,10 +579,7 @@ conn_read(struct conn *c)
 		conn_close(c, n ? DROP_IO_ERROR : -1, n ? strerror(errno) : "peer closed");
 		return;
 	}
-	have += (size_t)n;
-	used = conn_process(c, p, have);
-	if (c->state != CONN_FREE && conn_stash(c, p, used, have) == 0)
-		conn_watch(c);
+	conn_process(c, p, have + (size_t)n);
 }
 
 /* Our connect() has finished, one way or the other (the socket turned
@@ -645,7 +636,6 @@ conn_adopt(int fd, const struct conn_ops *ops, int connecting)
 	c->fd = fd;
 	c->deadline = -1;
 	c->client_ix = -1;
-	c->state = connecting ? CONN_CONNECTING : CONN_OPEN;
 	c->mask = connecting ? LOOP_WRITE : LOOP_READ;
 	conn_set_ops(c, ops);
 	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
@@ -655,9 +645,9 @@ conn_adopt(int fd, const struct conn_ops *ops, int connecting)
 	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 	if (loop_add(fd, c->mask, conn_event) < 0) {
 		close(fd);
-		c->state = CONN_FREE;
-		return NULL;
+		return NULL;            /* the slot is still CONN_FREE */
 	}
+	c->state = connecting ? CONN_CONNECTING : CONN_OPEN;
 	if (fd > conns_hi)
 		conns_hi = fd;
 	nconns++;
@@ -709,51 +699,45 @@ conn_accept(int listen_fd, const struct conn_ops *ops)
  * so that no descriptor closed in the batch is reused by a new connection
  * while events for the old one are still in it.  Out of descriptors with
  * no spare, a listener is not watched for 100 ms, rather than spun on. */
-static struct {
-	int fd;                      /* -1: a free place */
-	const struct conn_ops *ops;
-	uint8_t ready;
+#define LISTENERS 4
+static struct listener {
+	const struct conn_ops *ops;  /* NULL: a free place */
+	int fd;
 	int64_t paused;              /* until when, or -1 */
-} listeners[4];
+} listeners[LISTENERS];
 static int listen_timer = -1;
 
 static void
 conn_listener_ready(int fd, int mask)
 {
-	size_t i;
-
+	(void)fd;
 	(void)mask;
-	for (i = 0; i < sizeof(listeners) / sizeof(listeners[0]); i++)
-		if (listeners[i].fd == fd)
-			listeners[i].ready = 1;
 	loop_timer_at(listen_timer, loop_now());
 }
 
-/* The accept timer: each ready listener is emptied, each paused one whose
- * pause is over is watched again, and the timer is armed for the next end
- * of a pause. */
+/* The accept timer: each paused listener whose pause is over is watched
+ * again, each one not paused is emptied (one that has nothing waiting
+ * answers EAGAIN at once: there are two listeners at most), and the timer
+ * is armed for the next end of a pause. */
 static void
 conn_accept_ready(void)
 {
+	struct listener *l;
 	int64_t next = -1;
-	size_t i;
 
-	for (i = 0; i < sizeof(listeners) / sizeof(listeners[0]); i++) {
-		if (listeners[i].fd < 0)
+	for (l = listeners; l < listeners + LISTENERS; l++) {
+		if (!l->ops)
 			continue;
-		if (listeners[i].paused >= 0 && listeners[i].paused <= loop_now()) {
-			listeners[i].paused = -1;
-			loop_mod(listeners[i].fd, LOOP_READ);
+		if (l->paused >= 0 && l->paused <= loop_now()) {
+			l->paused = -1;
+			loop_mod(l->fd, LOOP_READ);
 		}
-		if (listeners[i].ready && listeners[i].paused < 0) {
-			listeners[i].ready = 0;
-			if (conn_accept(listeners[i].fd, listeners[i].ops) < 0) {
-				listeners[i].paused = loop_now() + 100;
-				loop_mod(listeners[i].fd, 0);
-			}
+		if (l->paused < 0 && conn_accept(l->fd, l->ops) < 0) {
+			l->paused = loop_now() + 100;
+			loop_mod(l->fd, 0);
 		}
-		if (listeners[i].paused >= 0 && (next < 0 || listeners[i].paused < next))
-			next = listeners[i].paused;
+		if (l->paused >= 0 && (next < 0 || l->paused < next))
+			next = l->paused;
 	}
 	if (next >= 0)
 		loop_timer_at(listen_timer, next);
@@ -762,34 +746,32 @@ conn_accept_ready(void)
 int
 conn_listen(int fd, const struct conn_ops *ops)
 {
-	size_t i;
+	struct listener *l;
 
-	for (i = 0; i < sizeof(listeners) / sizeof(listeners[0]); i++)
-		if (listeners[i].fd < 0)
-			break;
-	if (i == sizeof(listeners) / sizeof(listeners[0])) {
+	for (l = listeners; l < listeners + LISTENERS && l->ops; l++)
+		;
+	if (l == listeners + LISTENERS) {
 		errno = ENOSPC;
 		return -1;
 	}
 	if (loop_add(fd, LOOP_READ, conn_listener_ready) < 0)
 		return -1;
-	listeners[i].fd = fd;
-	listeners[i].ops = ops;
-	listeners[i].ready = 0;
-	listeners[i].paused = -1;
+	l->ops = ops;
+	l->fd = fd;
+	l->paused = -1;
 	return 0;
 }
 
 void
 conn_unlisten(int fd)
 {
-	size_t i;
+	struct listener *l;
 
-	for (i = 0; i < sizeof(listeners) / sizeof(listeners[0]); i++)
-		if (listeners[i].fd == fd) {
+	for (l = listeners; l < listeners + LISTENERS; l++)
+		if (l->ops && l->fd == fd) {
 			loop_del(fd);
 			close(fd);
-			listeners[i].fd = -1;
+			l->ops = NULL;
 		}
 }
 
@@ -805,8 +787,6 @@ conn_count(void)
 int
 conn_init(int maxfd)
 {
-	int fd;
-
 	conns_max = maxfd;
 	conns_hi = nconns = npending = nresume = ndeadlines = 0;
 	conns = calloc((size_t)maxfd, sizeof(*conns));
@@ -816,8 +796,6 @@ conn_init(int maxfd)
 	deadline_timer = loop_timer(conn_expire);
 	resume_timer = loop_timer(conn_resume_all);
 	listen_timer = loop_timer(conn_accept_ready);
-	for (fd = 0; fd < (int)(sizeof(listeners) / sizeof(listeners[0])); fd++)
-		listeners[fd].fd = -1;
 	return conns && pending && resume && deadline_timer >= 0 &&
 	    resume_timer >= 0 && listen_timer >= 0 ? 0 : -1;
 }

@@ -67,8 +67,7 @@ int
 loop_init(int maxfd)
 {
 	loop_maxfd = maxfd;
-	loop_ntimers = loop_nfns = 0;
-	loop_manual = 0;
+	loop_ntimers = loop_nfns = loop_manual = 0;
 	loop_ms = loop_clock();
 	if (!(loop_fn = calloc((size_t)maxfd, sizeof(*loop_fn))))
 		return -1;
@@ -119,8 +118,6 @@ loop_mod(int fd, int mask)
 void
 loop_del(int fd)
 {
-	if (fd < 0 || fd >= loop_maxfd)
-		return;
 	be_del(fd);
 	loop_fn[fd] = 0;
 }

@@ -28,7 +28,8 @@ int loop_init(int maxfd);
 void loop_free(void);
 
 /* Watches fd for mask (LOOP_READ, LOOP_WRITE, both or 0) and calls fn
- * when it is ready; 0, or -1 with errno. */
+ * when it is ready; 0, or -1 with errno.  loop_mod and loop_del take only
+ * an fd that loop_add took. */
 int loop_add(int fd, int mask, loop_io_fn *fn);
 int loop_mod(int fd, int mask);
 void loop_del(int fd);

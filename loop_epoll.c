@@ -43,6 +43,8 @@ be_free(void)
 	ep_fd = ep_timer = -1;
 }
 
+/* Always with an event, which EPOLL_CTL_DEL ignores but kernels before
+ * 2.6.9 want non-NULL. */
 static int
 ep_ctl(int op, int fd, int mask)
 {
@@ -69,9 +71,7 @@ be_mod(int fd, int mask)
 static void
 be_del(int fd)
 {
-	struct epoll_event e;  /* kernels before 2.6.9 want a non-NULL one */
-
-	epoll_ctl(ep_fd, EPOLL_CTL_DEL, fd, &e);
+	ep_ctl(EPOLL_CTL_DEL, fd, 0);
 }
 
 static void

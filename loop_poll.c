@@ -64,7 +64,7 @@ be_add(int fd, int mask)
 static int
 be_mod(int fd, int mask)
 {
-	if (fd < 0 || fd >= loop_maxfd || pl_slot[fd] < 0) {
+	if (pl_slot[fd] < 0) {
 		errno = ENOENT;
 		return -1;
 	}
@@ -112,7 +112,7 @@ be_wait(struct be_event *ev, int max, int64_t deadline)
 		    (r & POLLOUT ? LOOP_WRITE : 0);
 		k++;
 	}
-	pl_start = pl_n ? (pl_start + i) % pl_n : 0;
+	pl_start = (pl_start + i) % pl_n;     /* poll found one: pl_n > 0 */
 	return k;
 }
 
