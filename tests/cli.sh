@@ -13,17 +13,22 @@ f=0
 ok() { p=$((p + 1)); }
 bad() { f=$((f + 1)); echo "FAIL: $*"; }
 
+# reap PID TRIES SIGNAL: waits TRIES x 0.05 s at most for PID to exit,
+# then sends it SIGNAL; got is its exit status.
+reap() {
+	i=0
+	while kill -0 "$1" 2>/dev/null && [ $i -lt "$2" ]; do sleep 0.05; i=$((i + 1)); done
+	kill "-$3" "$1" 2>/dev/null
+	wait "$1"
+	got=$?
+}
+
 # expect_exit STATUS CMD...: runs CMD (5 s at most) and checks its status.
 expect_exit() {
 	want=$1
 	shift
 	"$@" >/dev/null 2>&1 &
-	pid=$!
-	i=0
-	while kill -0 $pid 2>/dev/null && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
-	kill -KILL $pid 2>/dev/null
-	wait $pid
-	got=$?
+	reap $! 100 KILL
 	[ "$got" -eq "$want" ] && ok || bad "'$*' exited $got, expected $want"
 }
 
@@ -46,12 +51,7 @@ expect_usage() {
 	shift
 	err=$(mktemp)
 	"$@" >/dev/null 2>"$err" &
-	pid=$!
-	i=0
-	while kill -0 $pid 2>/dev/null && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
-	kill -KILL $pid 2>/dev/null
-	wait $pid
-	got=$?
+	reap $! 100 KILL
 	first=$(head -n 1 "$err")
 	if [ "$got" -ne 2 ]; then
 		bad "'$*' exited $got, expected 2"
@@ -151,12 +151,8 @@ for n in 4 5 6 7 8 9 10 11 12; do
 	# shellcheck disable=SC3045 # dash, bash and BusyBox ash have ulimit -n
 	(ulimit -n $n && exec "$bin" -p 0 -s "$dir/f.sock") \
 	    </dev/null >"$dir/out" 2>"$dir/err" &
-	pid=$!
-	i=0
-	while kill -0 $pid 2>/dev/null && [ $i -lt 20 ]; do sleep 0.05; i=$((i + 1)); done
-	kill -TERM $pid 2>/dev/null
-	wait $pid
-	rc=$?
+	reap $! 20 TERM         # one that started gets 1 s, then SIGTERM
+	rc=$got
 	if grep -q 'out of memory' "$dir/err"; then
 		bad "ulimit -n $n: '$(cat "$dir/err")'"
 	elif [ $rc -eq 0 ]; then
