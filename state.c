@@ -18,7 +18,6 @@
  */
 #include <string.h>
 
-#include "format.h"
 #include "state.h"
 #include "ws.h"
 
@@ -67,15 +66,19 @@ state_encode(uint8_t *f, int letter, const char *num, size_t n)
 	return h + 7 + n;
 }
 
-/* Four digits for each letter, then its frame (docs/protocol.md 4.3). */
+/* Four digits for each letter, then its frame (docs/protocol.md 4.3).
+ * The digits are written by hand: this runs every tick, and format()
+ * would parse its format string 26 times a tick for a number that always
+ * has four digits. */
 void
 state_tick(void)
 {
-	char num[5];
-	int i;
+	char num[4];
+	int i, k, v;
 
 	for (i = 0; i < STATE_LETTERS; i++) {
-		format(num, sizeof(num), "%d", state_draw());
+		for (v = state_draw(), k = 3; k >= 0; k--, v /= 10)
+			num[k] = (char)('0' + v % 10);
 		state_off[i + 1] = state_off[i] +
 		    state_encode(state_buf + state_off[i], i, num, 4);
 	}
