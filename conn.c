@@ -703,6 +703,7 @@ conn_accept(int listen_fd, const struct conn_ops *ops)
 static struct listener {
 	const struct conn_ops *ops;  /* NULL: a free place */
 	int fd;
+	uint8_t ready;               /* the loop said so: accept this round */
 	int64_t paused;              /* until when, or -1 */
 } listeners[LISTENERS];
 static int listen_timer = -1;
@@ -710,15 +711,20 @@ static int listen_timer = -1;
 static void
 conn_listener_ready(int fd, int mask)
 {
-	(void)fd;
+	struct listener *l;
+
 	(void)mask;
+	for (l = listeners; l < listeners + LISTENERS; l++)
+		if (l->ops && l->fd == fd)
+			l->ready = 1;
 	loop_timer_at(listen_timer, loop_now());
 }
 
 /* The accept timer: each paused listener whose pause is over is watched
- * again, each one not paused is emptied (one that has nothing waiting
- * answers EAGAIN at once: there are two listeners at most), and the timer
- * is armed for the next end of a pause. */
+ * again (and is level-triggered ready at once if anything waits), each
+ * ready one is emptied, and the timer is armed for the next end of a
+ * pause.  Only ready listeners are tried: accept on an empty one is a
+ * system call for nothing. */
 static void
 conn_accept_ready(void)
 {
@@ -732,9 +738,12 @@ conn_accept_ready(void)
 			l->paused = -1;
 			loop_mod(l->fd, LOOP_READ);
 		}
-		if (l->paused < 0 && conn_accept(l->fd, l->ops) < 0) {
-			l->paused = loop_now() + 100;
-			loop_mod(l->fd, 0);
+		if (l->ready && l->paused < 0) {
+			l->ready = 0;
+			if (conn_accept(l->fd, l->ops) < 0) {
+				l->paused = loop_now() + 100;
+				loop_mod(l->fd, 0);
+			}
 		}
 		if (l->paused >= 0 && (next < 0 || l->paused < next))
 			next = l->paused;
@@ -758,6 +767,7 @@ conn_listen(int fd, const struct conn_ops *ops)
 		return -1;
 	l->ops = ops;
 	l->fd = fd;
+	l->ready = 0;
 	l->paused = -1;
 	return 0;
 }
