@@ -337,7 +337,10 @@ common_figures() {   # common_figures SCENARIO KIND
 
 # scenario NAME "SERVER ARGS" LOAD ARGS...: letterd and ceiling alternately
 # (or only the servers in $KINDS), RUNS times each, with the same arguments;
-# collect_NAME takes the figures.
+# collect_NAME takes the figures.  A failed run is collected too, as "na"
+# in every figure (kv and calc give na without a RESULT line): the medians
+# pass over it, and the n-th line of each server's figure file stays the
+# n-th round, which BENCH_BASE's pairing needs.
 KINDS="${BASE:+base }letterd ceiling"
 scenario() {
 	name=$1 sargs=$2
@@ -348,7 +351,7 @@ scenario() {
 	while [ $k -le "$RUNS" ]; do
 		for kind in $KINDS; do
 			run "$name" "$kind" "$sargs" "$@"
-			[ -n "$R" ] && collect_"$name" "$name" "$kind"
+			collect_"$name" "$name" "$kind"
 		done
 		k=$((k + 1))
 	done
@@ -559,7 +562,7 @@ echo
 # rowab SCENARIO LABEL FIGURE DECIMALS [CEILING_SCENARIO]: BENCH_BASE's
 # row: both letterds, the ceiling, both ratios to it, and the ratio of the
 # two letterds in each round (they ran a minute apart at most), with its
-# median.  A round where either run failed is left out of the pairing.
+# median.  A round where either run failed (na) is left out of the pairing.
 rowab() {
 	b=$(median "$1" base "$3") l=$(median "$1" letterd "$3")
 	c=$(median "${5:-$1}" ceiling "$3")
