@@ -36,7 +36,6 @@ T=$(mktemp -d)
 FT=tests/ftest
 . tests/servers.sh
 
-
 # waitfile FILE TENTHS: until FILE exists, TENTHS tenths of a second at most.
 waitfile() {
 	i=0
@@ -81,7 +80,6 @@ ft() {
 	cat "$T/ft.err" >>"$T/ft.out"
 	tally "$f_name" "$T/ft.out" "$rc"
 }
-
 
 # stopped NAME [SIGNAL]: stops NAME and checks that it exited 0.
 stopped() {

@@ -45,7 +45,6 @@ command -v timeout >/dev/null 2>&1 && TO="timeout 60"
 
 alive() { eval "kill -0 \${${1}_pid:-0} 2>/dev/null"; }
 
-
 # rt NAME ARGS...: runs rtest in the foreground and tallies it.
 rt() {
 	name=$1
